@@ -1,0 +1,21 @@
+# 库房管理: warehouses (中心库, 高值库, 二级库) and their bins (货位).
+from trytond.model import fields
+from trytond.pool import PoolMeta
+from trytond.pyson import Eval
+
+WAREHOUSE_KINDS = [
+    (None, ""),
+    ('central', "Central Store"),
+    ('high_value', "High-Value Store"),
+    ('department', "Department Store"),
+    ]
+
+
+class Location(metaclass=PoolMeta):
+    __name__ = 'stock.location'
+    warehouse_kind = fields.Selection(
+        WAREHOUSE_KINDS, "Store Kind",
+        states={
+            'invisible': Eval('type') != 'warehouse',
+            },
+        help="中心库 supplies departments; 二级库 is a department's own store.")
