@@ -15,7 +15,7 @@ class Party(metaclass=PoolMeta):
     uscc = fields.Function(fields.Char(
             "Unified Social Credit Code",
             help="The 18-character code of the business licence; "
-            "recorded as an identifier of type cn_uscc."),
+            "recorded as an identifier of type cn_vat."),
         'get_uscc', searcher='search_uscc')
     pinyin = fields.Char("Pinyin Code", readonly=True)
     qualifications = fields.One2Many(
@@ -31,7 +31,7 @@ class Party(metaclass=PoolMeta):
 
     def get_uscc(self, name):
         for identifier in self.identifiers:
-            if identifier.type == 'cn_uscc':
+            if identifier.type == 'cn_vat':
                 return identifier.code
 
     @classmethod
@@ -39,7 +39,7 @@ class Party(metaclass=PoolMeta):
         _, operator, operand, *extra = clause
         return [
             ('identifiers', 'where', [
-                    ('type', '=', 'cn_uscc'),
+                    ('type', '=', 'cn_vat'),
                     ('code', operator, operand, *extra),
                     ]),
             ]

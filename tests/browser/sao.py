@@ -55,8 +55,10 @@ def db_name():
 
 
 def chromium_binary():
+    if os.environ.get('MED_CHROMIUM'):
+        return os.environ['MED_CHROMIUM']
     for name in ('chromium', 'chromium-browser', 'google-chrome'):
-        path = os.environ.get('MED_CHROMIUM') or shutil.which(name)
+        path = shutil.which(name)
         if path:
             return path
     return None
@@ -148,10 +150,21 @@ def wait_for(predicate, timeout=DEFAULT_TIMEOUT, interval=0.1, message=None):
         time.sleep(interval)
 
 
+_IDLE_JS = """
+if (typeof jQuery === 'undefined') { return false; }
+let pending = jQuery.active;
+// the bus long polling ([bus] allow_subscribe) is always pending
+if (typeof Sao !== 'undefined' && Sao.Bus && Sao.Bus.request &&
+        Sao.Bus.request.state && Sao.Bus.request.state() === 'pending') {
+    pending -= 1;
+}
+return pending <= 0;
+"""
+
+
 def ajax_idle(driver):
-    "True when sao has no pending request"
-    return driver.execute_script(
-        "return (typeof jQuery !== 'undefined') && jQuery.active === 0;")
+    "True when sao has no pending request (the bus long polling aside)"
+    return driver.execute_script(_IDLE_JS)
 
 
 def wait_idle(driver, timeout=DEFAULT_TIMEOUT, settle=0.3):
@@ -264,20 +277,31 @@ def logout(driver, timeout=DEFAULT_TIMEOUT):
             or e.text.strip() in {'注销', 'Logout'}],
         timeout, message="the logout entry")[0]
     entry.click()
-    wait_for(lambda: visible(driver.find_elements(
-                By.CSS_SELECTOR, '.login-dialog input#login')),
-        timeout, message="the login dialog after logout")
+
+    def logged_out():
+        if visible(driver.find_elements(
+                    By.CSS_SELECTOR, '.login-dialog input#login')):
+            return True
+        # "The following action requires to close all tabs" when tabs are
+        # open: confirm
+        for button in visible(driver.find_elements(By.CSS_SELECTOR,
+                    '.confirmation-dialog .modal-footer .btn-primary')):
+            button.click()
+        return False
+    wait_for(logged_out, timeout, message="the login dialog after logout")
 
 
 def open_user_menu(driver, timeout=DEFAULT_TIMEOUT):
     """Open the user dropdown (top right) and return its entry labels"""
-    toggle = wait_for(lambda: visible(driver.find_elements(
-                By.CSS_SELECTOR, '#user-preferences > a.dropdown-toggle')),
+    toggle = wait_for(lambda: driver.find_elements(
+                By.CSS_SELECTOR, '#user-preferences > a.dropdown-toggle'),
         timeout, message="the user menu")[0]
     if not visible(driver.find_elements(
                 By.CSS_SELECTOR, '#user-preferences .dropdown-menu')):
         if not toggle.is_displayed():
             _open_navbar(driver)
+        wait_for(toggle.is_displayed, timeout,
+            message="the user menu toggle to show")
         toggle.click()
     items = wait_for(lambda: [
             e.text.strip() for e in visible(driver.find_elements(
@@ -299,7 +323,10 @@ def _open_navbar(driver):
     for toggle in visible(driver.find_elements(
                 By.CSS_SELECTOR, 'button.navbar-toggle')):
         toggle.click()
-        time.sleep(0.4)
+        wait_for(lambda: visible(driver.find_elements(
+                    By.CSS_SELECTOR, '#main_navbar.collapse.in')),
+            message="the navbar to open")
+        time.sleep(0.4)  # bootstrap's collapse animation
 
 
 # --------------------------------------------------------------------------
@@ -473,11 +500,13 @@ def open_menu(driver, path, timeout=DEFAULT_TIMEOUT):
 
 
 def current_tab_title(driver):
-    tabs = driver.find_elements(By.CSS_SELECTOR, '#tablist > li.active')
-    if not tabs:
+    """Name of the active tab: the menu entry's name (the last part of the
+    'a / b / c' title sao gives it)"""
+    titled = driver.find_elements(
+        By.CSS_SELECTOR, '#tablist > li.active > a > span[title]')
+    if not titled:
         return None
-    return (tabs[0].get_attribute('title')
-        or tabs[0].get_attribute('textContent') or '').strip()
+    return titled[0].get_attribute('title').split(' / ')[-1].strip()
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,63 @@
+# 医用耗材精细化管理系统 — the two front-door commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MODULES := $(sort $(wildcard addons/med_*))
+CONF ?= trytond.conf
+DB ?= demo
+# make test DATABASE_URI=postgresql://postgres@127.0.0.1:5432/  runs the suite on PostgreSQL
+DATABASE_URI ?= sqlite://
+PYTEST_ARGS ?=
+
+.PHONY: run test install sao demo browser-test bench clean-demo help
+
+help:
+	@echo "make run    — install, build the demo hospital if absent, serve http://127.0.0.1:8000"
+	@echo "make test   — the whole test suite (DATABASE_URI=postgresql://... for PostgreSQL)"
+	@echo "make browser-test — headless Chromium drives sao on the demo database"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Re-install when a requirement or a module's packaging changes.
+$(VENV)/.installed: $(BIN)/python requirements.txt $(addsuffix /pyproject.toml,$(MODULES))
+	$(BIN)/pip install -q -r requirements.txt $(addprefix -e ,$(MODULES))
+	touch $@
+
+install: $(VENV)/.installed
+
+.sao/package/index.html: scripts/install_sao.sh
+	bash scripts/install_sao.sh
+
+sao: .sao/package/index.html
+
+var/db/$(DB).sqlite: | $(VENV)/.installed
+	$(BIN)/python scripts/build_demo.py -c $(CONF) -d $(DB)
+
+demo: install var/db/$(DB).sqlite
+
+run: install sao demo
+	@$(BIN)/python scripts/build_demo.py -c $(CONF) -d $(DB) --logins
+	@echo "医用耗材精细化管理系统: http://127.0.0.1:8000  (Ctrl+C 停止)"
+	$(BIN)/trytond -c $(CONF) -d $(DB)
+
+# Each run gets a fresh database cache: Tryton keys it by module names only.
+test: install
+	@cache=$$(mktemp -d); trap 'rm -rf "$$cache"' EXIT; \
+	export TRYTOND_DATABASE__URI='$(DATABASE_URI)' DB_CACHE="$$cache"; \
+	case '$(DATABASE_URI)' in postgresql*) \
+	  export DB_NAME=test_$$(date +%s)_$$$$ PGHOST=127.0.0.1 PGUSER=postgres;; \
+	  *) export DB_NAME=':memory:';; esac; \
+	echo "== test suite on $(DATABASE_URI)"; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+browser-test: install sao demo
+	$(BIN)/python -m pytest --browser tests/browser $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean-demo:
+	rm -f var/db/$(DB).sqlite
