@@ -231,7 +231,7 @@ def main():
     for module in options.modules:
         po_path = po_paths[module]
         pofile, total, missing, dropped = merge(exports[module], po_path)
-        content = str(pofile) + '\n' if total else ''
+        content = str(pofile).rstrip('\n') + '\n' if total else ''
         current = po_path.read_text('utf-8') if po_path.exists() else None
         changed = content != (current or '')
         if options.check:
