@@ -54,7 +54,8 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 browser-test: install sao demo
-	$(BIN)/python -m pytest --browser tests/browser $(PYTEST_ARGS)
+	MED_DB_URI=sqlite:// MED_DB_PATH=$(CURDIR)/var/db MED_DB=$(DB) \
+	  $(BIN)/python -m pytest --browser tests/browser -v -rs $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
