@@ -48,7 +48,8 @@ test: install
 	@cache=$$(mktemp -d); trap 'rm -rf "$$cache"' EXIT; \
 	export TRYTOND_DATABASE__URI='$(DATABASE_URI)' DB_CACHE="$$cache"; \
 	case '$(DATABASE_URI)' in postgresql*) \
-	  export DB_NAME=test_$$(date +%s)_$$$$ PGHOST=127.0.0.1 PGUSER=postgres;; \
+	  export DB_NAME=test_$$(date +%s)_$$$$ PGHOST=127.0.0.1 PGUSER=postgres \
+	    PGOPTIONS='-c synchronous_commit=off -c jit=off';; \
 	  *) export DB_NAME=':memory:';; esac; \
 	echo "== test suite on $(DATABASE_URI)"; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -85,7 +85,10 @@ def create_database(tmpdir, modules, lang):
     env.pop('TRYTOND_DATABASE_URI', None)
     env.pop('TRYTOND_DATABASE__URI', None)
     env.pop('TRYTOND_DATABASE__PATH', None)
-    run_admin(conf, ['--all', '--email', 'x@y.z'], env)
+    # Load the language already when ir and res are installed: the
+    # locale/override files may override their translations, which must
+    # exist when the modules are activated below.
+    run_admin(conf, ['--all', '--email', 'x@y.z', '-l', lang], env)
     result = run_admin(conf, [
             '-u', *modules, '--activate-dependencies', '-l', lang], env,
         check=False)
