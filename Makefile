@@ -9,6 +9,9 @@ DB ?= demo
 # make test DATABASE_URI=postgresql://postgres@127.0.0.1:5432/  runs the suite on PostgreSQL
 DATABASE_URI ?= sqlite://
 PYTEST_ARGS ?=
+# Tryton resolves these paths against / when relative: give them absolute.
+export TRYTOND_DATABASE__PATH := $(CURDIR)/var/db
+export TRYTOND_WEB__ROOT := $(CURDIR)/.sao/package
 
 .PHONY: run test install sao demo browser-test bench clean-demo help
 
@@ -39,7 +42,7 @@ var/db/$(DB).sqlite: | $(VENV)/.installed
 demo: install var/db/$(DB).sqlite
 
 run: install sao demo
-	@$(BIN)/python scripts/build_demo.py -c $(CONF) -d $(DB) --logins
+	@$(BIN)/python scripts/build_demo.py -c $(CONF) -d $(DB)
 	@echo "医用耗材精细化管理系统: http://127.0.0.1:8000  (Ctrl+C 停止)"
 	$(BIN)/trytond -c $(CONF) -d $(DB)
 

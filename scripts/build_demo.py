@@ -147,21 +147,20 @@ class DatabaseManager:
             database.put_connection(conn)
 
     def status(self, modules):
-        "'absent', 'empty', 'modules' (to activate), 'ready' or 'built'"
+        "(state, modules activated) with state 'absent', 'empty', 'ready' "
+        "or 'built'"
         if not self.exists():
-            return 'absent'
+            return 'absent', False
         database = self.backend.Database(self.name).connect()
         if not database.test():
-            return 'empty'
+            return 'empty', False
         names = ', '.join("'%s'" % m for m in modules)
         activated = self._query(
             "SELECT COUNT(*) FROM ir_module WHERE state = 'activated' "
-            "AND name IN (%s)" % names)
-        if activated != len(modules):
-            return 'modules'
+            "AND name IN (%s)" % names) == len(modules)
         if self._query('SELECT COUNT(*) FROM company_company'):
-            return 'built'
-        return 'ready'
+            return 'built', activated
+        return 'ready', activated
 
 
 def run_admin(config_file, database, modules):
@@ -187,6 +186,13 @@ def run_admin(config_file, database, modules):
 
 
 # ------------------------------------------------------------------- builder
+
+def add_years(date, years):
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:  # 29 February
+        return date.replace(year=date.year + years, day=28)
+
 
 def rounded(value, step):
     return max(step, int(round(value / step)) * step)
@@ -234,11 +240,15 @@ class Builder:
     def create(self, Model, values_list, label=None, batch=BATCH):
         "Create in batches; return the records in order"
         records = []
+        start = time.perf_counter()
         values_list = [self.clean(Model, v) for v in values_list]
         for i in range(0, len(values_list), batch):
             records.extend(Model.create(values_list[i:i + batch]))
         label = label or Model.__name__
         self.counts[label] = self.counts.get(label, 0) + len(records)
+        if len(records) >= 100:
+            log("    %s: %d in %.1f s", label, len(records),
+                time.perf_counter() - start)
         return records
 
     def ref(self, module, fs_id):
@@ -272,6 +282,9 @@ class Builder:
             self._step(step)
         with Transaction().set_context(company=self.company.id,
                 companies=[self.company.id]):
+            # The hospital's today (Asia/Shanghai), as Tryton will judge
+            # expiry dates, not the build machine's
+            self.today = self.pool.get('ir.date').today()
             for step in steps[1:]:
                 self._step(step)
 
@@ -303,9 +316,6 @@ class Builder:
         Identifier = self.pool.get('party.identifier')
         types = [t for t, _ in Identifier.get_types()]
         self.uscc_type = 'cn_uscc' if 'cn_uscc' in types else 'cn_vat'
-        if self.uscc_type != 'cn_uscc':
-            self.mismatch("party.identifier type cn_uscc does not exist, "
-                "using %s" % self.uscc_type)
         h = D.HOSPITAL
         uscc = D.make_uscc(self.rng, h['region'], prefix='12',
             new_style=False)
@@ -333,9 +343,12 @@ class Builder:
         "units of measure and the product category tree"
         Uom = self.pool.get('product.uom')
         Category = self.pool.get('product.category')
+        from trytond.transaction import Transaction
         unit_category = self.ref('product', 'uom_cat_unit')
-        existing = {u.name: u for u in Uom.search(
-                [('category', '=', unit_category)])}
+        # By their Chinese names: product's "Unit" is already 个 in zh_CN
+        with Transaction().set_context(language='zh_CN'):
+            existing = {u.name: Uom(u.id) for u in Uom.search(
+                    [('category', '=', unit_category)])}
         to_create = [{'name': n, 'symbol': s, 'category': unit_category,
                 'rate': 1, 'factor': 1, 'rounding': 1, 'digits': 0}
             for n, s in D.UOMS if n not in existing]
@@ -482,7 +495,6 @@ class Builder:
                     'issued_on': issued, 'expires_on': expires,
                     'issuer': '%s药品监督管理局' % prov})
         self.create(Qualification, values)
-        self._qualification_values = len(values)
 
     def locations(self):
         "stores: 中心库 with bins, 高值库, a 二级库 per department"
@@ -561,10 +573,14 @@ class Builder:
         count = max(len(D.DEPARTMENTS), self.scale // 100)
         self.dept_specs = [list(d) for d in D.DEPARTMENTS]
         codes = {d[1] for d in self.dept_specs}
-        names = list(D.EXTRA_DEPARTMENTS)
+        # (name, code): extra departments, then 二病区, 三病区… of the wards
+        fixed_codes = {d[0]: d[1] for d in D.DEPARTMENTS}
+        names = [(n, D.dept_code(n)) for n in D.EXTRA_DEPARTMENTS]
         bases = [d[0] for d in D.DEPARTMENTS[:11]] + D.EXTRA_DEPARTMENTS[:30]
-        for ward in D.WARD_WORDS[1:]:
-            names.extend(base + ward for base in bases)
+        for n, ward in enumerate(D.WARD_WORDS[1:]):
+            names.extend((base + ward, '%s%d' % (
+                        fixed_codes.get(base) or D.dept_code(base), n + 2))
+                for base in bases)
         keywords = [('骨', ['G02']), ('脊柱', ['G02']), ('关节', ['G02']),
             ('心血管', ['G01', 'G06']), ('介入', ['G01']), ('胃肠', ['G03']),
             ('肝胆', ['G03']), ('心内', ['G06']), ('神经外', ['G04']),
@@ -572,8 +588,7 @@ class Builder:
         low_cats = ['D%02d' % i for i in range(1, 9)]
         i = 0
         while len(self.dept_specs) < count:
-            name = names[i]
-            code = D.dept_code(name)
+            name, code = names[i]
             while code in codes:
                 code += 'X'
             codes.add(code)
@@ -793,7 +808,11 @@ class Builder:
                     'lot_required': (['supplier', 'storage', 'customer']
                         if high else ['supplier']),
                     'expiration_state': 'required',
+                    # code and (below) internal_quantity are given so that
+                    # Tryton does not rewrite every record after creation
                     'products': [('create', [{
+                                    'code': '%s%06d' % (
+                                        'GZ' if high else 'DZ', i + 1),
                                     'cost_price': price,
                                     'identifiers': [('create', identifiers)],
                                     }])],
@@ -828,13 +847,14 @@ class Builder:
                     continue
                 seen.add(key)
                 distributor = self.mfr_distributors[mfr][0]
-                expires = dt.date(self.today.year, 12, 31)
+                # One-year letters issued over the last eight months
+                issued = self.day(-self.rng.randrange(0, 240))
                 qualifications.append({'party': distributor.id,
                         'product': template.id, 'kind': 'authorization',
-                        'number': 'SQ%d-%04d' % (self.today.year, len(seen)),
+                        'number': 'SQ%d-%04d' % (issued.year, len(seen)),
                         'issuer': self.manufacturers[mfr].name,
-                        'issued_on': dt.date(self.today.year, 1, 1),
-                        'expires_on': expires})
+                        'issued_on': issued,
+                        'expires_on': issued + dt.timedelta(days=365)})
             self.create(Qualification, qualifications)
 
     def catalog(self):
@@ -843,40 +863,51 @@ class Builder:
         if not Catalog:
             return
         rng = self.rng
-        year = self.today.year
         dist_index = {d.id: n for n, d in enumerate(self.distributors)}
+        # One yearly supply contract per distributor, signed on a date of
+        # the last 10 months (so every current contract runs 2+ months)
+        contracts = {}
+        for n, distributor in enumerate(self.distributors):
+            start = self.day(-(30 + (n * 23) % 270))
+            previous = add_years(start, -1)
+            contracts[distributor.id] = [
+                ('JCYY-%d-%04d' % (start.year, 101 + n * 3), start,
+                    add_years(start, 1) - dt.timedelta(days=1)),
+                ('JCYY-%d-%04d' % (previous.year, 101 + n * 3), previous,
+                    start - dt.timedelta(days=1)),
+                ]
         values = []
         self.main_distributor = {}
         for i, (product, (family, mfr, price)) in enumerate(
                 zip(self.products_, self.product_meta)):
             first, second = self.mfr_distributors[mfr]
-            main = first if i % 4 else second
+            main, other = (first, second) if i % 4 else (second, first)
+            if i % 75 == 40:
+                # The distributor whose licence has expired holds a few
+                # contracts: buying those products shows the licence check
+                main, other = self.distributors[-1], first
+            if other == main:
+                other = self.distributors[
+                    (dist_index[main.id] + 1) % (len(self.distributors) - 1)]
             self.main_distributor[product.id] = main
+            number, start, end = contracts[main.id][0]
             values.append({'product': product.id, 'distributor': main.id,
                     'contract_price': price.quantize(Decimal('0.0001')),
                     'currency': self.cny.id, 'company': self.company.id,
-                    'contract_number': 'JCYY-%d-%04d' % (
-                        year, 101 + dist_index[main.id] * 3),
-                    'valid_from': dt.date(year, 1, 1),
-                    'valid_to': dt.date(year, 12, 31),
+                    'contract_number': number,
+                    'valid_from': start, 'valid_to': end,
                     'in_catalog': i % 97 != 13})
             if rng.random() < 0.4:
                 # Last year's contract with the other distributor, before
                 # the volume-based procurement (集采) price cut
-                other = second if main == first else first
-                if other == main:
-                    other = self.distributors[
-                        (dist_index[main.id] + 1) % (len(self.distributors)
-                            - 1)]
                 old = (price * Decimal(str(rng.uniform(1.05, 1.3)))
                     ).quantize(Decimal('0.0001'))
+                number, start, end = contracts[other.id][1]
                 values.append({'product': product.id,
                         'distributor': other.id, 'contract_price': old,
                         'currency': self.cny.id, 'company': self.company.id,
-                        'contract_number': 'JCYY-%d-%04d' % (
-                            year - 1, 101 + dist_index[other.id] * 3),
-                        'valid_from': dt.date(year - 1, 1, 1),
-                        'valid_to': dt.date(year - 1, 12, 31),
+                        'contract_number': number,
+                        'valid_from': start, 'valid_to': end,
                         'in_catalog': False})
         self.create(Catalog, values)
 
@@ -992,6 +1023,7 @@ class Builder:
                     receipts.append({'product': product.id,
                             'unit': product.default_uom.id,
                             'quantity': quantity,
+                            'internal_quantity': quantity,
                             'from_location': self.supplier.id,
                             'to_location': target.id,
                             'company': company, 'currency': self.cny.id,
@@ -1021,8 +1053,10 @@ class Builder:
         for move, lot in zip(receipts, lot_records):
             move['lot'] = lot.id
         receipt_moves = self.create(Move, receipts, 'stock.move (receipts)')
+        start = time.perf_counter()
         for i in range(0, len(receipt_moves), 1000):
             Move.do(receipt_moves[i:i + 1000])
+        log("    receipts done in %.1f s", time.perf_counter() - start)
 
         # Issues to the department stores, first expiry first out
         remaining = {}
@@ -1063,13 +1097,16 @@ class Builder:
                     today - dt.timedelta(days=1))
                 issues.append({'product': product.id,
                         'unit': product.default_uom.id, 'quantity': quantity,
+                        'internal_quantity': quantity,
                         'from_location': location,
                         'to_location': store.storage_location.id,
                         'lot': lot, 'company': company,
                         'planned_date': day, 'effective_date': day})
         issue_moves = self.create(Move, issues, 'stock.move (issues)')
+        start = time.perf_counter()
         for i in range(0, len(issue_moves), 1000):
             Move.do(issue_moves[i:i + 1000])
+        log("    issues done in %.1f s", time.perf_counter() - start)
 
 
 # ---------------------------------------------------------------------- main
@@ -1090,21 +1127,29 @@ def main(argv=None):
     config.update_etc(args.config)
     manager = DatabaseManager(args.database)
     log("Database %s (%s)", args.database, manager.kind)
-    status = manager.status(args.modules)
+    status, activated = manager.status(args.modules)
     if status != 'absent' and args.force:
         log("- dropping the existing database (--force)")
         manager.drop()
-        status = 'absent'
+        status, activated = 'absent', False
+    if status == 'absent':
+        log("- creating the database")
+        manager.create()
+    if not activated:
+        log("- %s with trytond-admin (takes a minute or two)",
+            'activating modules' if status in {'ready', 'built'}
+            else 'initialising')
+        try:
+            run_admin(args.config, args.database, args.modules)
+        except subprocess.CalledProcessError as exception:
+            log("trytond-admin failed (exit %s): the database is left as it "
+                "is; fix the cause and re-run (it resumes), or use --force.",
+                exception.returncode)
+            return 1
     if status == 'built':
         log("Already built; use --force to drop and rebuild.")
         print_logins(args.database, built=False)
         return 0
-    if status == 'absent':
-        log("- creating the database")
-        manager.create()
-    if status in {'absent', 'empty', 'modules'}:
-        log("- initialising with trytond-admin (takes about a minute)")
-        run_admin(args.config, args.database, args.modules)
     log("  %.1f s so far", time.perf_counter() - started)
 
     from trytond.pool import Pool
@@ -1112,12 +1157,20 @@ def main(argv=None):
     pool = Pool(args.database)
     pool.init()
     with Transaction().start(args.database, 0, context={
-                'language': 'en', '_skip_warnings': True}) as transaction:
+                'language': 'en', '_skip_warnings': True,
+                # new products replace nothing: skip the lookup per move
+                '_product_replacement': False,
+                }) as transaction:
         Module = pool.get('ir.module')
         builder = Builder(pool, args.scale, strict=args.strict)
         builder.activated = {m.name for m in Module.search(
                 [('state', '=', 'activated')])}
         builder.run()
+        # The admin's first login would otherwise open Tryton's module
+        # configuration wizard over the demo.
+        ConfigItem = pool.get('ir.module.config_wizard.item')
+        ConfigItem.write(ConfigItem.search([('state', '=', 'open')]),
+            {'state': 'done'})
         transaction.commit()
     elapsed = time.perf_counter() - started
     log("")
@@ -1133,4 +1186,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
+    # Tryton runs 1.5-2x faster without asserts (DESIGN §3): re-run under -O
+    if not sys.flags.optimize and not os.environ.get('BUILD_DEMO_NO_O'):
+        os.execv(sys.executable, [sys.executable, '-O'] + sys.argv)
     sys.exit(main())

@@ -6,7 +6,6 @@ its own: ``python scripts/demo_data.py`` runs the self-checks.
 Names of companies are real Chinese medical-device makers; their codes
 (统一社会信用代码, GTIN, 注册证号) are synthetic but structurally valid.
 """
-import datetime
 import itertools
 import random
 
@@ -424,7 +423,8 @@ USERS = [
             'stock_lot_sled.group_stock_force_expiration'], None),
     ('buyer', '赵静', '采购员',
         ['med_consumables_base.group_med_purchaser', 'stock.group_stock',
-            'purchase.group_purchase', 'purchase_request.group_purchase_request'],
+            'purchase.group_purchase',
+            'purchase_request.group_purchase_request'],
         None),
     ('buyer_head', '孙伟', '采购主管',
         ['med_consumables_base.group_med_purchaser',
