@@ -50,3 +50,23 @@ class PeriodError(UserError):
 
 class DepartmentAccessError(AccessError):
     pass
+
+
+class SupplierReturnError(UserError):
+    pass
+
+
+class RecallError(UserError):
+    pass
+
+
+class ReceiptDeleteError(AccessError):
+    pass
+
+
+class LotShelfLifeError(ValidationError):
+    pass
+
+
+class IssueError(UserError):
+    "An issue to a department (出库) that cannot proceed"
