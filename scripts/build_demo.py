@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_data as D  # noqa: E402
 
 SEED = 2026
-DEFAULT_MODULES = ['med_consumables_base']
+DEFAULT_MODULES = ['med_consumables_base', 'med_lowvalue']
 ADMIN_EMAIL = 'admin@hospital.example'
 BATCH = 500
 
