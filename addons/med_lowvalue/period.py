@@ -17,6 +17,10 @@ def last_day_of_previous_month(date):
     return date.replace(day=1) - dt.timedelta(days=1)
 
 
+def first_day_of_next_month(date):
+    return (date.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 class Period(metaclass=PoolMeta):
     __name__ = 'stock.period'
 
@@ -122,8 +126,9 @@ class PeriodCloseMonth(Wizard):
 
     def transition_close(self):
         Period = Pool().get('stock.period')
+        # Months close whole: any day of the month closes the month.
         Period.close_previous_month(
-            date=self.start.date + dt.timedelta(days=1),
+            date=first_day_of_next_month(self.start.date),
             companies=[self.start.company])
         return 'end'
 
@@ -149,9 +154,8 @@ class PeriodCloseMonthStart(ModelView):
     def on_change_date(self):
         # Months close whole: any day of the month means its last day.
         if self.date:
-            next_month = (self.date.replace(day=28)
-                + dt.timedelta(days=4)).replace(day=1)
-            self.date = next_month - dt.timedelta(days=1)
+            self.date = last_day_of_previous_month(
+                first_day_of_next_month(self.date))
 
 
 class Move(metaclass=PoolMeta):

@@ -43,9 +43,23 @@ BALANCE_LOCATION_TYPES = ('storage',)
 UPSERT_ROWS = 500
 
 
+_todays = {}
+
+
 def _today():
-    context = Transaction().context
-    return context.get('date') or Pool().get('ir.date').today()
+    """Today for the company, once per transaction: Tryton's ir.date reads
+    the company (its timezone) at each call, and a list asks twice (search
+    and read)."""
+    transaction = Transaction()
+    context = transaction.context
+    if context.get('date'):
+        return context['date']
+    key = (id(transaction), transaction.started_at, context.get('company'))
+    if key not in _todays:
+        if len(_todays) > 1000:
+            _todays.clear()
+        _todays[key] = Pool().get('ir.date').today()
+    return _todays[key]
 
 
 def search_ids(super_, cls, domain, offset=0, limit=None, order=None,
