@@ -12,6 +12,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import QuantityError, ReturnError
+from .document import NumberNameMixin
 from .usage import assign_or_raise, is_lot_tracked, store_quantities
 
 __all__ = ['DepartmentReturn', 'DepartmentReturnLine',
@@ -26,9 +27,10 @@ REASONS = [
     ]
 
 
-class DepartmentReturn(Workflow, ModelSQL, ModelView):
+class DepartmentReturn(NumberNameMixin, Workflow, ModelSQL, ModelView):
     "Department Return"
     __name__ = 'med.department.return'
+    _number_sequence = 'sequence_department_return'
     __string__ = "Department Return"
     _rec_name = 'number'
 
@@ -207,33 +209,6 @@ class DepartmentReturn(Workflow, ModelSQL, ModelView):
 
     def get_has_recalled(self, name):
         return any(l.lot and l.lot.recalled for l in self.lines)
-
-    def get_rec_name(self, name):
-        return self.number or str(self.id)
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return [('number',) + tuple(clause[1:])]
-
-    @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [
-            ('/tree', 'visual',
-                If(Eval('state') == 'cancelled', 'muted', '')),
-            ]
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        Sequence = pool.get('ir.sequence')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and not values.get('number'):
-            sequence = Sequence(ModelData.get_id(
-                    'med_lowvalue', 'sequence_department_return'))
-            with without_check_access():
-                values['number'] = sequence.get()
-        return values
 
     @classmethod
     def check_modification(cls, mode, returns, values=None, external=False):

@@ -24,6 +24,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import CatalogError, QuantityError, RequisitionError
+from .document import NumberedDocumentMixin
 
 STATES = [
     ('draft', "Draft"),
@@ -53,9 +54,10 @@ def set_timestamp(field):
     return decorator
 
 
-class Requisition(Workflow, ModelSQL, ModelView):
+class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
     "Department requisition (请领单)"
     __name__ = 'med.requisition'
+    _number_sequence = 'sequence_requisition'
     _rec_name = 'number'
 
     _states = {
@@ -306,19 +308,6 @@ class Requisition(Workflow, ModelSQL, ModelView):
             ('number', operator, value),
             ('department.rec_name', operator, value),
             ]
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        Sequence = pool.get('ir.sequence')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and not values.get('number'):
-            sequence = Sequence(ModelData.get_id(
-                    'med_lowvalue', 'sequence_requisition'))
-            with without_check_access():
-                values['number'] = sequence.get()
-        return values
 
     @classmethod
     def check_modification(

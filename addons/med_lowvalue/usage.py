@@ -12,6 +12,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import CatalogError, QuantityError, UsageError
+from .document import NumberNameMixin
 
 __all__ = [
     'Usage', 'UsageLine', 'UsageReport', 'Move',
@@ -120,9 +121,10 @@ def assign_or_raise(moves, lines, error, message, document):
 
 # 使用单 --------------------------------------------------------------------
 
-class Usage(Workflow, ModelSQL, ModelView):
+class Usage(NumberNameMixin, Workflow, ModelSQL, ModelView):
     "Usage Slip"
     __name__ = 'med.usage'
+    _number_sequence = 'sequence_usage'
     __string__ = "Usage Slip"
     _rec_name = 'number'
 
@@ -311,33 +313,6 @@ class Usage(Workflow, ModelSQL, ModelView):
                 unit=product.default_uom)
             lines.append(line)
         self.lines = lines
-
-    def get_rec_name(self, name):
-        return self.number or str(self.id)
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return [('number',) + tuple(clause[1:])]
-
-    @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [
-            ('/tree', 'visual',
-                If(Eval('state') == 'cancelled', 'muted', '')),
-            ]
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        pool = Pool()
-        ModelData = pool.get('ir.model.data')
-        Sequence = pool.get('ir.sequence')
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and not values.get('number'):
-            sequence = Sequence(ModelData.get_id(
-                    'med_lowvalue', 'sequence_usage'))
-            with without_check_access():
-                values['number'] = sequence.get()
-        return values
 
     @classmethod
     def check_modification(cls, mode, usages, values=None, external=False):
