@@ -118,6 +118,34 @@ class Qualification(ModelSQL, ModelView):
         if self.expires_on:
             return (self.expires_on - reference_date()).days
 
+    @classmethod
+    def first_expired(cls, party, templates, date):
+        """The first expired document among a supplier's licences and the
+        products' qualifications and registrations on date, as
+        (holder, number, expires_on), or None.
+
+        Receipts and purchase confirmations are refused on it (DESIGN §6).
+        A licence renewed by a newer record of the same kind is not
+        blocking."""
+        holders = []
+        if party:
+            holders.append((party, party.qualifications))
+        holders.extend((t, t.qualifications) for t in templates)
+        for holder, qualifications in holders:
+            by_kind = {}
+            for qualification in qualifications:
+                by_kind.setdefault(qualification.kind, []).append(
+                    qualification)
+            for quals in by_kind.values():
+                if all(q.expires_on and q.expires_on < date for q in quals):
+                    latest = max(quals, key=lambda q: q.expires_on)
+                    return holder, latest.number, latest.expires_on
+        for template in templates:
+            if (template.registration_expiry
+                    and template.registration_expiry < date):
+                return (template, template.registration_number or '',
+                    template.registration_expiry)
+
     def get_rec_name(self, name):
         holder = self.party or self.product
         holder = holder.rec_name if holder else ''

@@ -6,7 +6,6 @@
 # scanning that creates lots from the code, the lot / expiry / licence gates
 # at receipt, and an approval step before a return leaves the store.
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -166,32 +165,17 @@ class ShipmentIn(metaclass=PoolMeta):
     def check_qualifications(self, date):
         """An expired licence of the distributor or an expired registration
         of a product blocks the receipt (DESIGN §6)."""
+        Qualification = Pool().get('med.qualification')
         templates = {m.product.template for m in self.incoming_moves}
-        holders = [(self.supplier, self.supplier.qualifications)]
-        holders.extend((t, t.qualifications) for t in templates)
-        for holder, qualifications in holders:
-            by_kind = defaultdict(list)
-            for qualification in qualifications:
-                by_kind[qualification.kind].append(qualification)
-            for kind, quals in by_kind.items():
-                # A licence renewed by a newer record is not blocking
-                if all(q.expires_on and q.expires_on < date for q in quals):
-                    latest = max(quals, key=lambda q: q.expires_on)
-                    raise ReceiptError(gettext(
-                            'med_lowvalue.msg_receipt_qualification_expired',
-                            shipment=self.rec_name,
-                            holder=holder.rec_name,
-                            number=latest.number,
-                            date=latest.expires_on))
-        for template in templates:
-            if (template.registration_expiry
-                    and template.registration_expiry < date):
-                raise ReceiptError(gettext(
-                        'med_lowvalue.msg_receipt_qualification_expired',
-                        shipment=self.rec_name,
-                        holder=template.rec_name,
-                        number=template.registration_number or '',
-                        date=template.registration_expiry))
+        expired = Qualification.first_expired(self.supplier, templates, date)
+        if expired:
+            holder, number, expires_on = expired
+            raise ReceiptError(gettext(
+                    'med_lowvalue.msg_receipt_qualification_expired',
+                    shipment=self.rec_name,
+                    holder=holder.rec_name,
+                    number=number,
+                    date=expires_on))
 
     def get_receipt_unit_price(self, product):
         "Gift: zero; otherwise the contract price of this distributor"

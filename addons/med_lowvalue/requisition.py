@@ -4,8 +4,6 @@
 # catalogue; the head approves (a second approver above an amount, through
 # ir.model.button.rule); the keeper issues what the store holds, lot by lot,
 # first expiry first out, and the rest stays pending on the requisition.
-import datetime as dt
-import functools
 import shutil
 from collections import defaultdict
 from decimal import Decimal
@@ -22,6 +20,8 @@ from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from med_consumables_base.approval import button_clickers, set_timestamp
 
 from .exceptions import CatalogError, QuantityError, RequisitionError
 from .document import NumberedDocumentMixin
@@ -40,18 +40,6 @@ STATES = [
 def _fmt(lang, quantity, unit):
     "A quantity with its unit, e.g. 50 支"
     return lang.format_number_symbol(quantity, unit, digits=unit.digits)
-
-
-def set_timestamp(field):
-    "Record when a transition happened (the *_by employee is set_employee's)."
-    def decorator(func):
-        @functools.wraps(func)
-        def wrapper(cls, records, *args, **kwargs):
-            result = func(cls, records, *args, **kwargs)
-            cls.write(list(records), {field: dt.datetime.now()})
-            return result
-        return wrapper
-    return decorator
 
 
 class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
@@ -273,23 +261,7 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_approvers(cls, requisitions, name):
-        pool = Pool()
-        Click = pool.get('ir.model.button.click')
-        result = {r.id: None for r in requisitions}
-        with without_check_access():
-            clicks = Click.search([
-                    ('button.model', '=', cls.__name__),
-                    ('button.name', '=', 'approve'),
-                    ('record_id', 'in', [r.id for r in requisitions]),
-                    ], order=[('create_date', 'ASC'), ('id', 'ASC')])
-            names = defaultdict(list)
-            for click in clicks:
-                if click.user and click.user.name not in names[
-                        click.record_id]:
-                    names[click.record_id].append(click.user.name)
-        for record_id, users in names.items():
-            result[record_id] = ', '.join(users)
-        return result
+        return button_clickers(cls.__name__, 'approve', requisitions)
 
     def get_rec_name(self, name):
         number = self.number or f'({self.id})'
