@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import demo_data as D  # noqa: E402
 
 SEED = 2026
-DEFAULT_MODULES = ['med_consumables_base', 'med_lowvalue']
+DEFAULT_MODULES = ['med_consumables_base', 'med_lowvalue', 'med_purchase']
 ADMIN_EMAIL = 'admin@hospital.example'
 BATCH = 500
 
@@ -277,6 +277,8 @@ class Builder:
             self.catalog,
             self.department_lists,
             self.stock,
+            self.accounting,
+            self.requisitions,
             ]
         for step in steps[:1]:
             self._step(step)
@@ -1108,6 +1110,90 @@ class Builder:
             Move.do(issue_moves[i:i + 1000])
         log("    issues done in %.1f s", time.perf_counter() - start)
 
+    def accounting(self):
+        "chart of accounts and the consumables' accounting categories"
+        if 'med_purchase' not in self.activated:
+            return
+        pool = self.pool
+        ModelData = pool.get('ir.model.data')
+        AccountTemplate = pool.get('account.account.template')
+        Account = pool.get('account.account')
+        Category = pool.get('product.category')
+        Template = pool.get('product.template')
+        PurchaseConfiguration = pool.get('purchase.configuration')
+        CreateChart = pool.get('account.create_chart', type='wizard')
+        # Tryton's own chart wizard, as an accountant would run it
+        session_id, _, _ = CreateChart.create()
+        chart = CreateChart(session_id)
+        chart.account.account_template = AccountTemplate(
+            ModelData.get_id('account', 'account_template_root_en'))
+        chart.account.company = self.company
+        chart.transition_create_account()
+        receivable, = Account.search([('type.receivable', '=', True),
+                ('party_required', '=', True)], limit=1)
+        payable, = Account.search([('type.payable', '=', True),
+                ('party_required', '=', True)], limit=1)
+        chart.properties.company = self.company
+        chart.properties.account_receivable = receivable
+        chart.properties.account_payable = payable
+        chart.transition_create_properties()
+        CreateChart.delete(session_id)
+        expense, = Account.search([('type.expense', '=', True)], limit=1)
+        revenue, = Account.search([('type.revenue', '=', True)], limit=1)
+        low, high = self.create(Category, [
+                {'name': name, 'code': code, 'accounting': True,
+                    'account_expense': expense.id,
+                    'account_revenue': revenue.id}
+                for code, name in [('ACC-L', '低值耗材（会计）'),
+                    ('ACC-H', '高值耗材（会计）')]])
+        for category, klass in [(low, 'low'), (high, 'high')]:
+            templates = Template.search([('consumable_class', '=', klass)])
+            Template.write(templates, {'account_category': category.id})
+        config = PurchaseConfiguration(1)
+        config.approval_threshold = D.PURCHASE_APPROVAL_THRESHOLD
+        config.save()
+
+    def requisitions(self):
+        "approved requisitions waiting for the stores (请领单整合 demo)"
+        if 'med_lowvalue' not in self.activated:
+            return
+        Requisition = self.pool.get('med.requisition')
+        Line = self.pool.get('med.requisition.line')
+        Product = self.pool.get('product.product')
+        rng = self.rng
+        values = []
+        by_code = {d.code: d for d in self.departments_}
+        for code in D.DEMO_REQUISITION_DEPARTMENTS:
+            department = by_code.get(code)
+            if not department:
+                continue
+            d_index = self.departments_.index(department)
+            rows = [r for r in self.dept_catalog[d_index]
+                if not r[1]['cat'].startswith('G')]
+            store = department.supply_warehouse
+            stock = Line.store_quantities(store, [r[0] for r in rows])
+            # Some lines the store cannot cover, so that consolidation has
+            # something to order
+            empty = [r for r in rows if stock.get(r[0].id, 0) <= 0]
+            full = [r for r in rows if stock.get(r[0].id, 0) > 0]
+            picked = empty[:2] + rng.sample(full, min(len(full), 3))
+            if not picked:
+                continue
+            lines = []
+            for product, family, par in picked:
+                lines.append({'product': product.id,
+                        'quantity': float(par),
+                        'unit': Product(product.id).default_uom.id})
+            values.append({'department': department.id,
+                    'warehouse': store.id,
+                    'company': self.company.id,
+                    'request_date': self.day(-rng.randrange(1, 4)),
+                    'requested_by': self.employee_by_login.get('ward'),
+                    'lines': [('create', lines)]})
+        requisitions = self.create(Requisition, values)
+        Requisition.submit(requisitions)
+        Requisition.approve(requisitions)
+
 
 # ---------------------------------------------------------------------- main
 
@@ -1118,6 +1204,28 @@ def print_logins(database, built=True):
     log("  %-12s %s", 'admin', '系统管理员 (all roles)')
     for login, name, title, _, _ in D.USERS:
         log("  %-12s %s (%s)", login, name, title)
+
+
+def build(pool, args, lock_tables):
+    "Build the demo in one transaction; returns the builder"
+    from trytond.transaction import Transaction
+    with Transaction().start(args.database, 0, context={
+                'language': 'en', '_skip_warnings': True,
+                # new products replace nothing: skip the lookup per move
+                '_product_replacement': False,
+                }, _lock_tables=list(lock_tables)) as transaction:
+        Module = pool.get('ir.module')
+        builder = Builder(pool, args.scale, strict=args.strict)
+        builder.activated = {m.name for m in Module.search(
+                [('state', '=', 'activated')])}
+        builder.run()
+        # The admin's first login would otherwise open Tryton's module
+        # configuration wizard over the demo.
+        ConfigItem = pool.get('ir.module.config_wizard.item')
+        ConfigItem.write(ConfigItem.search([('state', '=', 'open')]),
+            {'state': 'done'})
+        transaction.commit()
+    return builder
 
 
 def main(argv=None):
@@ -1153,25 +1261,20 @@ def main(argv=None):
     log("  %.1f s so far", time.perf_counter() - started)
 
     from trytond.pool import Pool
-    from trytond.transaction import Transaction
+    from trytond.transaction import _TransactionLockError
     pool = Pool(args.database)
     pool.init()
-    with Transaction().start(args.database, 0, context={
-                'language': 'en', '_skip_warnings': True,
-                # new products replace nothing: skip the lookup per move
-                '_product_replacement': False,
-                }) as transaction:
-        Module = pool.get('ir.module')
-        builder = Builder(pool, args.scale, strict=args.strict)
-        builder.activated = {m.name for m in Module.search(
-                [('state', '=', 'activated')])}
-        builder.run()
-        # The admin's first login would otherwise open Tryton's module
-        # configuration wizard over the demo.
-        ConfigItem = pool.get('ir.module.config_wizard.item')
-        ConfigItem.write(ConfigItem.search([('state', '=', 'open')]),
-            {'state': 'done'})
-        transaction.commit()
+    # Singletons (configurations) lock their table when first written; in
+    # an RPC Tryton restarts the transaction with the lock taken, here we do.
+    lock_tables = ['account_configuration', 'purchase_configuration']
+    while True:
+        try:
+            builder = build(pool, args, lock_tables)
+            break
+        except _TransactionLockError as exception:
+            log("- restarting the build with table %s locked",
+                exception.args[0])
+            lock_tables.append(exception.args[0])
     elapsed = time.perf_counter() - started
     log("")
     log("Built %s at scale %d in %.1f s:", args.database, args.scale, elapsed)

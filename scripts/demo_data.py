@@ -7,6 +7,7 @@ Names of companies are real Chinese medical-device makers; their codes
 (统一社会信用代码, GTIN, 注册证号) are synthetic but structurally valid.
 """
 import itertools
+from decimal import Decimal
 import random
 
 from stdnum import ean
@@ -629,3 +630,8 @@ def _selfcheck():
 
 if __name__ == '__main__':
     _selfcheck()
+
+# Purchase orders above this amount need two purchase managers (采购配置)
+PURCHASE_APPROVAL_THRESHOLD = Decimal('50000')
+# Departments whose approved requisitions wait for 中心库 (请领单整合 demo)
+DEMO_REQUISITION_DEPARTMENTS = ['XNK', 'PWK', 'GK']

@@ -39,6 +39,16 @@ class Configuration(metaclass=PoolMeta):
             return Pool().get('company.company')(company).currency.id
 
 
+class ConfigurationPurchaseMethod(metaclass=PoolMeta):
+    __name__ = 'purchase.configuration.purchase_method'
+
+    @classmethod
+    def default_purchase_invoice_method(cls):
+        # Supplier invoices are matched and approved in 结算业务, not created
+        # from the order.
+        return 'manual'
+
+
 class Purchase(metaclass=PoolMeta):
     __name__ = 'purchase.purchase'
     approved_by = employee_field(
