@@ -226,6 +226,18 @@ class DepartmentReturn(NumberNameMixin, Workflow, ModelSQL, ModelView):
                     raise AccessError(gettext(
                             'med_lowvalue.msg_return_modify',
                             document=return_.rec_name))
+        if mode == 'create':
+            cls.check_period(returns)
+        elif mode == 'write' and 'date' in values:
+            cls.check_period(returns, values['date'])
+
+    @classmethod
+    def check_period(cls, returns, date=None):
+        "Refuse a return dated in a closed stock month (PeriodError)"
+        Period = Pool().get('stock.period')
+        # Its moves are planned on the return's date: a return of a closed
+        # month could be submitted, but never approved.
+        Period.check_open(returns, lambda r: date or r.date)
 
     @classmethod
     def copy(cls, returns, default=None):
@@ -244,6 +256,7 @@ class DepartmentReturn(NumberNameMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def check_lines(cls, returns):
+        cls.check_period(returns)
         for return_ in returns:
             if not return_.lines:
                 raise ReturnError(gettext(

@@ -332,6 +332,18 @@ class Usage(NumberNameMixin, Workflow, ModelSQL, ModelView):
                     raise AccessError(gettext(
                             'med_lowvalue.msg_usage_modify',
                             usage=usage.rec_name))
+        if mode == 'create':
+            cls.check_period(usages)
+        elif mode == 'write' and 'date' in values:
+            cls.check_period(usages, values['date'])
+
+    @classmethod
+    def check_period(cls, usages, date=None):
+        "Refuse a slip dated in a closed stock month (PeriodError)"
+        Period = Pool().get('stock.period')
+        # Its moves take the slip's date: a slip of a closed month could
+        # be submitted, but never approved.
+        Period.check_open(usages, lambda u: date or u.date)
 
     @classmethod
     def copy(cls, usages, default=None):
@@ -359,6 +371,7 @@ class Usage(NumberNameMixin, Workflow, ModelSQL, ModelView):
         Date = pool.get('ir.date')
         Lot = pool.get('stock.lot')
         accepted = []
+        cls.check_period(usages)
         for usage in usages:
             if not usage.lines:
                 raise UsageError(gettext(
