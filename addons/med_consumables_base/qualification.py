@@ -146,6 +146,16 @@ class Qualification(ModelSQL, ModelView):
                 return (template, template.registration_number or '',
                     template.registration_expiry)
 
+    @classmethod
+    def check_expired(cls, party, templates, date, error, message, **values):
+        """Raise error with message (holder, number and date filled in) when
+        a document of first_expired has expired on date."""
+        expired = cls.first_expired(party, templates, date)
+        if expired:
+            holder, number, expires_on = expired
+            raise error(gettext(message, holder=holder.rec_name,
+                    number=number, date=expires_on, **values))
+
     def get_rec_name(self, name):
         holder = self.party or self.product
         holder = holder.rec_name if holder else ''

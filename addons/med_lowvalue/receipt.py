@@ -167,15 +167,9 @@ class ShipmentIn(metaclass=PoolMeta):
         of a product blocks the receipt (DESIGN §6)."""
         Qualification = Pool().get('med.qualification')
         templates = {m.product.template for m in self.incoming_moves}
-        expired = Qualification.first_expired(self.supplier, templates, date)
-        if expired:
-            holder, number, expires_on = expired
-            raise ReceiptError(gettext(
-                    'med_lowvalue.msg_receipt_qualification_expired',
-                    shipment=self.rec_name,
-                    holder=holder.rec_name,
-                    number=number,
-                    date=expires_on))
+        Qualification.check_expired(self.supplier, templates, date,
+            ReceiptError, 'med_lowvalue.msg_receipt_qualification_expired',
+            shipment=self.rec_name)
 
     def get_receipt_unit_price(self, product):
         "Gift: zero; otherwise the contract price of this distributor"

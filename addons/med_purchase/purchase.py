@@ -143,15 +143,10 @@ class Purchase(metaclass=PoolMeta):
                 date = Date.today()
         templates = {l.product.template for l in self.lines
             if l.type == 'line' and l.product}
-        expired = Qualification.first_expired(self.party, templates, date)
-        if expired:
-            holder, number, expires_on = expired
-            raise PurchaseQualificationError(gettext(
-                    'med_purchase.msg_purchase_qualification_expired',
-                    purchase=self.rec_name,
-                    holder=holder.rec_name,
-                    number=number,
-                    date=expires_on))
+        Qualification.check_expired(self.party, templates, date,
+            PurchaseQualificationError,
+            'med_purchase.msg_purchase_qualification_expired',
+            purchase=self.rec_name)
 
     @classmethod
     @ModelView.button_action('med_purchase.wizard_purchase_cancel')
