@@ -240,6 +240,22 @@ def screenshot(request):
     return take
 
 
+@pytest.fixture
+def doc_screenshot(request):
+    """doc_screenshot(name) saves the page of the test's browser as
+    docs/screenshots/<name>.png, the screenshots that document the flows
+    (docs/browser-tests.md), and returns the path"""
+    def take(name):
+        driver = getattr(request.node, '_med_driver', None)
+        if driver is None:
+            raise RuntimeError("the test uses no browser fixture")
+        sao.DOC_SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path = sao.DOC_SCREENSHOT_DIR / f'{name}.png'
+        driver.save_screenshot(str(path))
+        return path
+    return take
+
+
 DEMO_PASSWORD = os.environ.get('MED_DEMO_PASSWORD', 'demo-2026')
 
 
@@ -254,3 +270,22 @@ def sao_login(request, trytond_server, db_name):
             password or DEMO_PASSWORD)
         return driver
     return do_login
+
+
+@pytest.fixture
+def rpc_session(trytond_server, db_name):
+    """rpc_session(user, password=demo-2026): a sao.RpcSession of user on
+    the served database, to prepare or check what the browser does"""
+    sessions = []
+
+    def open_session(user, password=None):
+        session = sao.RpcSession(trytond_server, db_name, user,
+            password or DEMO_PASSWORD)
+        sessions.append(session)
+        return session
+    yield open_session
+    for session in sessions:
+        try:
+            session.logout()
+        except (AssertionError, OSError):
+            pass  # the server may be gone already; the session expires

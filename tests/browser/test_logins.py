@@ -3,10 +3,6 @@
 Runs against the same served demo database as the browser smoke tests
 (fixture trytond_server), without a browser: one login per role is cheap.
 """
-import base64
-import json
-import urllib.request
-
 import pytest
 
 import sao
@@ -36,32 +32,13 @@ EXPECTED = {
     }
 
 
-def rpc(url, method, params, auth=None):
-    request = urllib.request.Request(url, data=json.dumps({
-                'id': 1, 'method': method, 'params': params}).encode(),
-        headers={'Content-Type': 'application/json'})
-    if auth:
-        request.add_header('Authorization', 'Session ' + auth)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        answer = json.load(response)
-    if answer.get('error'):
-        raise AssertionError(f"{method}: {answer['error']}")
-    return answer['result']
-
-
 @pytest.mark.parametrize('login', sorted(EXPECTED))
 def test_login_menus(trytond_server, db_name, login):
-    url = f'{trytond_server}/{db_name}/rpc/'
-    user_id, session, *_ = rpc(url, 'common.db.login',
-        [login, {'password': PASSWORD}, 'zh_CN'])
-    auth = base64.b64encode(
-        f'{login}:{user_id}:{session}'.encode()).decode()
-    preferences = rpc(url, 'model.res.user.get_preferences', [True, {}],
-        auth)
-    assert preferences['language'] == 'zh_CN'
-    context = {'language': 'zh_CN'}
-    menus = rpc(url, 'model.ir.ui.menu.search_read',
-        [[], 0, None, None, ['complete_name'], context], auth)
+    session = sao.RpcSession(trytond_server, db_name, login, PASSWORD)
+    # the user's preferences, as sao reads them after login
+    assert session.context['language'] == 'zh_CN'
+    menus = session('model.ir.ui.menu.search_read',
+        [], 0, None, None, ['complete_name'], {'language': 'zh_CN'})
     names = {m['complete_name'] for m in menus}
     ours = {n.split(' / ')[-1] for n in names if n.startswith(TOP + ' / ')}
     visible, hidden = EXPECTED[login]
