@@ -3,6 +3,7 @@
     .venv/bin/python -m bench stock_position --moves 100000
     .venv/bin/python -m bench stock_position --moves 1000000
     .venv/bin/python -m bench stock_position --report
+    .venv/bin/python -m bench requisition --lines 1000 --runs 5
 
 Each benchmark is a module of this package with ``add_arguments(parser)``
 and ``run(args)``; it builds its own scratch PostgreSQL database and
@@ -15,6 +16,8 @@ import sys
 
 BENCHMARKS = {
     'stock_position': "库存查询: balance table vs Tryton's products_by_location",
+    'requisition': "请领单: a 1,000-line requisition vs Tryton's "
+    "internal shipment",
     }
 
 

@@ -127,6 +127,22 @@ class Lot(metaclass=PoolMeta):
 class Move(metaclass=PoolMeta):
     __name__ = 'stock.move'
 
+    @classmethod
+    def assign_try(
+            cls, moves, with_childs=True, grouping=('product',), pblc=None):
+        if 'lot' in grouping and moves:
+            # sort_quantities reads the candidate lots of each move: read the
+            # lots of all the products at once into the transaction's record
+            # cache rather than once per move.
+            Lot = Pool().get('stock.lot')
+            lots = Lot.search([
+                    ('product', 'in', list({m.product.id for m in moves})),
+                    ])
+            if lots:
+                lots[0].expiration_date
+        return super().assign_try(
+            moves, with_childs=with_childs, grouping=grouping, pblc=pblc)
+
     def sort_quantities(self, quantities, locations, grouping):
         """First expiry, first out (FEFO), never an unusable lot.
 

@@ -8,6 +8,7 @@ import shutil
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
@@ -249,10 +250,15 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_amount(cls, requisitions, name):
+        pool = Pool()
+        Line = pool.get('med.requisition.line')
+        # Priced together, not through each line's amount field
+        lines = [l for r in requisitions for l in r.lines]
+        line_amounts = Line.get_prices(lines, ['amount'])['amount']
         amounts = {}
         for requisition in requisitions:
             amount = sum(
-                (l.amount or Decimal(0) for l in requisition.lines),
+                (line_amounts[l.id] or Decimal(0) for l in requisition.lines),
                 Decimal(0))
             if requisition.currency:
                 amount = requisition.currency.round(amount)
@@ -690,7 +696,8 @@ class RequisitionLine(ModelSQL, ModelView):
             catalog = set()
             department_ids = sorted({d for d, _ in wanted})
             product_ids = sorted({p for _, p in wanted})
-            for sub_ids in grouped_slice(product_ids):
+            for sub_ids in grouped_slice(
+                    product_ids, backend.MAX_QUERY_PARAMS):
                 for entry in Catalog.search([
                             ('department', 'in', department_ids),
                             ('product', 'in', list(sub_ids)),
@@ -785,7 +792,8 @@ class RequisitionLine(ModelSQL, ModelView):
         Catalog = Pool().get('med.department.catalog')
         entries = {}
         with without_check_access():
-            for sub_products in grouped_slice(list(products)):
+            for sub_products in grouped_slice(
+                    list(products), backend.MAX_QUERY_PARAMS):
                 for entry in Catalog.search([
                             ('department', '=', department.id),
                             ('product', 'in', [p.id for p in sub_products]),
@@ -847,32 +855,51 @@ class RequisitionLine(ModelSQL, ModelView):
         "Contract price of the hospital catalogue, else the cost price"
         pool = Pool()
         Catalog = pool.get('med.catalog')
+        Product = pool.get('product.product')
+        Requisition = pool.get('med.requisition')
         Uom = pool.get('product.uom')
         result = {n: {} for n in names}
-        products = list({l.product for l in lines})
+        # The lines' values rather than their records: the requisition's
+        # amount prices every line of the form (bench/requisition.py)
+        with without_check_access():
+            values = cls.read(
+                [l.id for l in lines],
+                ['product', 'quantity', 'unit', 'requisition'])
+        products = Product.browse(sorted({v['product'] for v in values}))
         prices = {}
         with without_check_access():
-            for sub_products in grouped_slice(products):
+            for sub_products in grouped_slice(
+                    products, backend.MAX_QUERY_PARAMS):
                 for entry in Catalog.search([
                             ('product', 'in', [p.id for p in sub_products]),
                             ('valid', '=', True),
                             ]):
-                    prices.setdefault(entry.product, entry.contract_price)
+                    prices.setdefault(entry.product.id, entry.contract_price)
             for product in products:
-                if product not in prices:
-                    prices[product] = product.cost_price or Decimal(0)
-        for line in lines:
-            price = prices.get(line.product, Decimal(0))
-            # Catalogue prices are per default unit of the product
-            unit_price = Uom.compute_price(
-                line.product.default_uom, price, line.unit)
+                if product.id not in prices:
+                    prices[product.id] = product.cost_price or Decimal(0)
+        default_uoms = {p.id: p.default_uom for p in products}
+        units = {u.id: u for u in Uom.browse(
+                sorted({v['unit'] for v in values}))}
+        currencies = {r.id: r.currency for r in Requisition.browse(
+                sorted({v['requisition'] for v in values}))}
+        unit_prices = {}
+        for value in values:
+            key = value['product'], value['unit']
+            if key not in unit_prices:
+                # Catalogue prices are per default unit of the product
+                unit_prices[key] = Uom.compute_price(
+                    default_uoms[value['product']], prices[value['product']],
+                    units[value['unit']])
+            unit_price = unit_prices[key]
             if 'unit_price' in names:
-                result['unit_price'][line.id] = unit_price
+                result['unit_price'][value['id']] = unit_price
             if 'amount' in names:
-                amount = Decimal(str(line.quantity or 0)) * unit_price
-                if line.currency:
-                    amount = line.currency.round(amount)
-                result['amount'][line.id] = amount
+                amount = Decimal(str(value['quantity'] or 0)) * unit_price
+                currency = currencies[value['requisition']]
+                if currency:
+                    amount = currency.round(amount)
+                result['amount'][value['id']] = amount
         return result
 
     @classmethod
@@ -883,7 +910,8 @@ class RequisitionLine(ModelSQL, ModelView):
         totals = {l.id: defaultdict(float) for l in lines}
         by_id = {l.id: l for l in lines}
         with without_check_access():
-            for sub_lines in grouped_slice(lines):
+            for sub_lines in grouped_slice(
+                    lines, backend.MAX_QUERY_PARAMS):
                 moves = Move.search([
                         ('origin', 'in', [str(l) for l in sub_lines]),
                         ('state', '!=', 'cancelled'),
@@ -969,7 +997,8 @@ class Product(metaclass=PoolMeta):
         Catalog = Pool().get('med.department.catalog')
         result = {p.id: [] for p in products}
         with without_check_access():
-            for sub_products in grouped_slice(products):
+            for sub_products in grouped_slice(
+                    products, backend.MAX_QUERY_PARAMS):
                 for entry in Catalog.search([
                             ('product', 'in', [p.id for p in sub_products]),
                             ]):

@@ -9,11 +9,17 @@ from trytond.model import ModelView, Workflow, dualmethod, fields
 from trytond.modules.company import CompanyReport
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import IssueError, ReceiptError
 from .requisition import PdfWhenAvailableMixin, _fmt
+
+# Products per call of stock.move assign_try: it matches each move against
+# every (location, product, lot) quantity of the call, so one call for a
+# 1,000-line issue costs moves × stock keys (bench/requisition.py).
+ASSIGN_PRODUCTS = 25
 
 
 class ShipmentInternal(metaclass=PoolMeta):
@@ -164,9 +170,14 @@ class ShipmentInternal(metaclass=PoolMeta):
         cls.save(shipments)
         cls.wait(shipments)
         shipments = cls.browse(shipments)
-        Move.assign_try(
-            [m for s in shipments for m in s.outgoing_moves],
-            grouping=('product', 'lot'))
+        by_product = defaultdict(list)
+        for move in (m for s in shipments for m in s.outgoing_moves):
+            by_product[move.product.id].append(move)
+        for products in grouped_slice(sorted(by_product), ASSIGN_PRODUCTS):
+            # Browsed apart: each call reads only its own moves again
+            Move.assign_try(
+                Move.browse([m.id for p in products for m in by_product[p]]),
+                grouping=('product', 'lot'))
         shipments = cls.browse(shipments)
         # What could not be assigned stays pending on the requisition line
         Move.delete([
@@ -427,9 +438,10 @@ class ShipmentInternal(metaclass=PoolMeta):
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         Location = pool.get('stock.location')
-        warehouse = shipment.from_location.warehouse
-        if warehouse and warehouse.lost_found_location:
-            return warehouse.lost_found_location
+        # the store's own, or the hospital's (med_consumables_base)
+        location = shipment.from_location.lost_found_used
+        if location:
+            return location
         return Location(ModelData.get_id('stock', 'location_lost_found'))
 
 
