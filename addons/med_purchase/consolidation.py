@@ -8,6 +8,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
@@ -64,7 +65,7 @@ class RequisitionLine(metaclass=PoolMeta):
         result = {l.id: 0. for l in lines}
         by_id = {l.id: l for l in lines}
         with without_check_access():
-            for sub_lines in grouped_slice(lines):
+            for sub_lines in grouped_slice(lines, backend.MAX_QUERY_PARAMS):
                 requests = Request.search([
                         ('origin', 'in', [str(l) for l in sub_lines]),
                         ('state', 'in', ['draft', 'purchased', 'done']),
