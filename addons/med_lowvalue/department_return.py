@@ -12,7 +12,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import QuantityError, ReturnError
-from .document import NumberNameMixin
+from .document import DatedDraftMixin, NumberNameMixin
 from .usage import assign_or_raise, is_lot_tracked, store_quantities
 
 __all__ = ['DepartmentReturn', 'DepartmentReturnLine',
@@ -27,9 +27,12 @@ REASONS = [
     ]
 
 
-class DepartmentReturn(NumberNameMixin, Workflow, ModelSQL, ModelView):
+class DepartmentReturn(
+        DatedDraftMixin, NumberNameMixin, Workflow, ModelSQL, ModelView):
     "Department Return"
     __name__ = 'med.department.return'
+    _msg_delete = 'msg_return_delete'
+    _msg_modify = 'msg_return_modify'
     _number_sequence = 'sequence_department_return'
     __string__ = "Department Return"
     _rec_name = 'number'
@@ -209,35 +212,6 @@ class DepartmentReturn(NumberNameMixin, Workflow, ModelSQL, ModelView):
 
     def get_has_recalled(self, name):
         return any(l.lot and l.lot.recalled for l in self.lines)
-
-    @classmethod
-    def check_modification(cls, mode, returns, values=None, external=False):
-        super().check_modification(
-            mode, returns, values=values, external=external)
-        if mode == 'delete':
-            for return_ in returns:
-                if return_.state not in {'draft', 'cancelled'}:
-                    raise AccessError(gettext(
-                            'med_lowvalue.msg_return_delete',
-                            document=return_.rec_name))
-        elif mode == 'write' and external:
-            for return_ in returns:
-                if return_.state != 'draft':
-                    raise AccessError(gettext(
-                            'med_lowvalue.msg_return_modify',
-                            document=return_.rec_name))
-        if mode == 'create':
-            cls.check_period(returns)
-        elif mode == 'write' and 'date' in values:
-            cls.check_period(returns, values['date'])
-
-    @classmethod
-    def check_period(cls, returns, date=None):
-        "Refuse a return dated in a closed stock month (PeriodError)"
-        Period = Pool().get('stock.period')
-        # Its moves are planned on the return's date: a return of a closed
-        # month could be submitted, but never approved.
-        Period.check_open(returns, lambda r: date or r.date)
 
     @classmethod
     def copy(cls, returns, default=None):

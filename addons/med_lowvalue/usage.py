@@ -12,7 +12,7 @@ from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import CatalogError, QuantityError, UsageError
-from .document import NumberNameMixin
+from .document import DatedDraftMixin, NumberNameMixin
 
 __all__ = [
     'Usage', 'UsageLine', 'UsageReport', 'Move',
@@ -121,9 +121,13 @@ def assign_or_raise(moves, lines, error, message, document):
 
 # 使用单 --------------------------------------------------------------------
 
-class Usage(NumberNameMixin, Workflow, ModelSQL, ModelView):
+class Usage(
+        DatedDraftMixin, NumberNameMixin, Workflow, ModelSQL, ModelView):
     "Usage Slip"
     __name__ = 'med.usage'
+    _msg_delete = 'msg_usage_delete'
+    _msg_modify = 'msg_usage_modify'
+    _msg_param = 'usage'
     _number_sequence = 'sequence_usage'
     __string__ = "Usage Slip"
     _rec_name = 'number'
@@ -313,37 +317,6 @@ class Usage(NumberNameMixin, Workflow, ModelSQL, ModelView):
                 unit=product.default_uom)
             lines.append(line)
         self.lines = lines
-
-    @classmethod
-    def check_modification(cls, mode, usages, values=None, external=False):
-        super().check_modification(
-            mode, usages, values=values, external=external)
-        if mode == 'delete':
-            for usage in usages:
-                if usage.state not in {'draft', 'cancelled'}:
-                    raise AccessError(gettext(
-                            'med_lowvalue.msg_usage_delete',
-                            usage=usage.rec_name))
-        elif mode == 'write' and external:
-            # Once submitted, the slip is what the head approves and what
-            # was moved: only the workflow buttons change it.
-            for usage in usages:
-                if usage.state != 'draft':
-                    raise AccessError(gettext(
-                            'med_lowvalue.msg_usage_modify',
-                            usage=usage.rec_name))
-        if mode == 'create':
-            cls.check_period(usages)
-        elif mode == 'write' and 'date' in values:
-            cls.check_period(usages, values['date'])
-
-    @classmethod
-    def check_period(cls, usages, date=None):
-        "Refuse a slip dated in a closed stock month (PeriodError)"
-        Period = Pool().get('stock.period')
-        # Its moves take the slip's date: a slip of a closed month could
-        # be submitted, but never approved.
-        Period.check_open(usages, lambda u: date or u.date)
 
     @classmethod
     def copy(cls, usages, default=None):
