@@ -164,16 +164,18 @@ class Consolidate(Wizard):
         return defaults
 
     def transition_compute(self):
-        if not self.shortfalls(self.start.requisitions):
+        return 'review'
+
+    def default_review(self, fields):
+        # Computed from the requisitions rather than kept in the session:
+        # what is shown is what the stores lack right now (and computed
+        # again when the orders are created).
+        shortfalls = self.shortfalls(self.start.requisitions)
+        if not shortfalls:
             raise ConsolidationError(gettext(
                     'med_purchase.msg_consolidate_nothing',
                     requisitions=', '.join(
                         r.rec_name for r in self.start.requisitions)))
-        return 'review'
-
-    def default_review(self, fields):
-        # Computed again from the requisitions rather than kept in the
-        # session: what is shown is what the stores lack right now.
         return {
             'lines': [{
                     'warehouse': s.store.id,
@@ -186,7 +188,7 @@ class Consolidate(Wizard):
                     'supplier': s.catalog.distributor.id if s.catalog else None,
                     'unit_price': s.catalog.contract_price if s.catalog else None,
                     'requisition_lines': [l.id for l, _ in s.allocation],
-                    } for s in self.shortfalls(self.start.requisitions)],
+                    } for s in shortfalls],
             }
 
     @classmethod
