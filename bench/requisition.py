@@ -84,7 +84,8 @@ PAR_LEVEL = 50
 MAX_QUANTITY = 200
 CONTRACT_PRICE = Decimal('0.45')
 TARGETS_MS = {'create': 2000, 'open': 1000, 'issue': 3000}
-STEPS = ['create', 'open', 'open_sao', 'submit', 'approve', 'issue']
+STEPS = ['create', 'create_rpc', 'create_rpc_unguarded', 'open', 'open_sao',
+    'submit', 'approve', 'issue']
 BASELINE_STEPS = ['create', 'open', 'open_sao', 'assign', 'assign_lot']
 SAO_DISPLAY_SIZE = 20  # Sao.config.display_size
 
@@ -458,6 +459,34 @@ def create_requisition(setup, products):
     return requisition.id
 
 
+def create_requisition_rpc(setup, products, context, guarded=True):
+    """The create as the dispatcher runs it: RPC.convert (the RPC guard of
+    med_consumables_base checks every value of every line there), then the
+    method. guarded=False converts with Tryton's own RPC.convert: the same
+    call without the guard, for the ratio."""
+    from trytond.pool import Pool
+    from trytond.rpc import RPC
+    from trytond.transaction import Transaction
+    Requisition = Pool().get('med.requisition')
+    vlist = [{
+            'department': setup['department'],
+            'warehouse': setup['central'],
+            'request_date': dt.date.today(),
+            'lines': [('create', [{
+                            'product': p,
+                            'quantity': LINE_QUANTITY,
+                            'unit': setup['unit'],
+                            } for p in products])],
+            }]
+    rpc = Requisition.__rpc__['create']
+    convert = rpc.convert if guarded else (
+        lambda *a, **k: RPC.convert(rpc, *a, **k))
+    c_args, c_kwargs, ctx, _ = convert(Requisition, vlist, dict(context))
+    with Transaction().set_context(ctx):
+        requisition, = Requisition.create(*c_args, **c_kwargs)
+    return requisition.id
+
+
 def button(model, name, record_id):
     from trytond.pool import Pool
     from trytond.transaction import check_access
@@ -588,6 +617,11 @@ def measure(args, setup):
                 profiler.dump_stats(profile_file)
             return result
 
+        timed('create_rpc', 'ward', lambda: create_requisition_rpc(
+                setup, products, contexts['ward']))
+        timed('create_rpc_unguarded', 'ward',
+            lambda: create_requisition_rpc(
+                setup, products, contexts['ward'], guarded=False))
         requisition = timed('create', 'ward',
             lambda: create_requisition(setup, products))
         checks['lines_read'] = timed('open', 'ward',
@@ -746,6 +780,11 @@ def report():
                     f"{ratio('issue', 'baseline_assign'):.2f}x"
                     f"  issue / assign by lot "
                     f"{ratio('issue', 'baseline_assign_lot'):.2f}x")
+        if 'create_rpc_unguarded' in r:
+            print("  RPC guard (create through RPC.convert, guarded / "
+                "unguarded): "
+                f"wall {ms('create_rpc') / ms('create_rpc_unguarded'):.3f}x  "
+                f"CPU {ms('create_rpc', 'cpu_ms') / ms('create_rpc_unguarded', 'cpu_ms'):.3f}x")
         before = data.get(f'{key}-before')
         if before:
             b = before['results']

@@ -37,3 +37,7 @@ class DepartmentError(ValidationError):
 
 class ExpiryWarning(UserWarning):
     pass
+
+
+class RPCValueError(ValidationError):
+    "An RPC call whose values do not fit the model's fields (guard.py)"
