@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 
 from sql import Literal
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSingleton, ModelSQL, ModelStorage, Workflow
 from trytond.model.exceptions import AccessError
@@ -49,6 +50,7 @@ from trytond.pool import Pool
 from trytond.rpc import RPC
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
+from trytond.wizard import Wizard
 
 from .exceptions import RPCValueError
 
@@ -84,6 +86,11 @@ class RPCGuard:
             name: GuardedRPC.wrap(name, r) for name, r in rpc.items()}
 
 
+class WizardGuard(RPCGuard):
+    "The same for wizards: the values of their forms are checked."
+    __slots__ = ()
+
+
 class GuardedRPC(RPC):
     __slots__ = ('method',)
 
@@ -115,7 +122,13 @@ class GuardedRPC(RPC):
                     obj, self.instantiate, payload, self.unique)
         result = super().convert(obj, *args, **kwargs)
         c_args, c_kwargs, context, timestamp = result
-        if issubclass(obj, ModelStorage) and (
+        if self.method == 'execute' and isinstance(obj, type) and issubclass(
+                obj, Wizard):
+            with Transaction().set_context(context):
+                checker = PayloadChecker(obj)
+                c_args = checker.check_wizard(obj, c_args)
+                checker.check_references()
+        elif issubclass(obj, ModelStorage) and (
                 self.method in {'create', 'write', 'copy', 'delete'}
                 or (not self.readonly and self.instantiate == 0)):
             with Transaction().set_context(context):
@@ -176,6 +189,58 @@ class PayloadChecker:
         self._readonly_memo = {}
 
     # -- entry points --------------------------------------------------
+    def check_wizard(self, Wizard, args):
+        """execute(session, data, state): data holds the values of the
+        wizard's forms by state name; their types are checked like a
+        record's (a wizard form is filled in, so readonly is its own)."""
+        if len(args) < 3 or not isinstance(args[0], int) or not isinstance(
+                args[1], dict) or not isinstance(args[2], str):
+            raise RPCValueError(gettext(
+                    'med_consumables_base.msg_rpc_bad_wizard',
+                    wizard=Wizard.__name__))
+        pool = Pool()
+        for state_name, values in args[1].items():
+            state = Wizard.states.get(state_name)
+            model_name = getattr(state, 'model_name', None)
+            if not model_name:
+                continue
+            Model = pool.get(model_name)
+            if not isinstance(values, dict):
+                self._refuse('msg_rpc_bad_vlist', Model, value=values)
+            checked = {}
+            for name, value in values.items():
+                # ids and the client's own keys ("product." holds the
+                # rec_name sao shows) are not form values
+                if name == 'id' or (isinstance(name, str) and (
+                            name.startswith('_') or name.endswith('.')
+                            or name == 'rec_name')):
+                    checked[name] = value
+                    continue
+                if not isinstance(name, str) or name not in Model._fields:
+                    self._refuse('msg_rpc_unknown_field', Model, value=name)
+                checked[name] = self._wizard_value(
+                    Model, name, Model._fields[name], value)
+            args[1][state_name] = checked
+        return args
+
+    def _wizard_value(self, Model, name, field, value):
+        if field._type in {'one2many', 'many2many'} and isinstance(
+                value, (list, tuple)):
+            Target = field.get_target()
+            if value and all(_is_id(v) for v in value):
+                # a form's list given as the ids it shows
+                self._reference(Target.__name__, value, Model, name)
+                return value
+            if all(isinstance(v, dict) for v in value):
+                # or as the values of its records
+                for v in value:
+                    for n, v2 in v.items():
+                        if n in Target._fields and n != 'id':
+                            v[n] = self._wizard_value(
+                                Target, n, Target._fields[n], v2)
+                return value
+        return self.check_value(Model, name, field, value)
+
     def check(self, method, args):
         Model = self.Model
         if method == 'create':
@@ -512,7 +577,8 @@ class PayloadChecker:
                 continue
             table = Target.__table__()
             found = set()
-            for sub_ids in grouped_slice(list(refs)):
+            for sub_ids in grouped_slice(
+                    list(refs), backend.MAX_QUERY_PARAMS):
                 cursor.execute(*table.select(
                         table.id, where=reduce_ids(table.id, sub_ids)))
                 found.update(i for i, in cursor)
@@ -533,7 +599,7 @@ class PayloadChecker:
                 or callable(getattr(Model, 'table_query', None))):
             return
         found = set()
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             found.update(map(int, Model.search(
                         [('id', 'in', list(sub_ids))], order=[])))
         missing = [i for i in ids if i not in found]
