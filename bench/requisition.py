@@ -84,7 +84,8 @@ PAR_LEVEL = 50
 MAX_QUANTITY = 200
 CONTRACT_PRICE = Decimal('0.45')
 TARGETS_MS = {'create': 2000, 'open': 1000, 'issue': 3000}
-STEPS = ['create', 'create_rpc', 'create_rpc_unguarded', 'open', 'open_sao',
+STEPS = ['create', 'create_rpc', 'create_rpc_unguarded', 'convert_rpc',
+    'convert_rpc_unguarded', 'open', 'open_sao',
     'submit', 'approve', 'issue']
 BASELINE_STEPS = ['create', 'open', 'open_sao', 'assign', 'assign_lot']
 SAO_DISPLAY_SIZE = 20  # Sao.config.display_size
@@ -118,6 +119,9 @@ def add_arguments(parser):
     parser.add_argument('--profile', metavar='STEP',
         choices=STEPS + [f'baseline_{s}' for s in BASELINE_STEPS],
         help="cProfile this step of the last run")
+    parser.add_argument('--steps', metavar='STEP,...',
+        help="run only these steps (e.g. create_rpc,create_rpc_unguarded "
+        "for the RPC guard's cost); default all")
     parser.add_argument('--label',
         help="key of the results (default: the number of lines); e.g. "
         "1000-before to keep the figures of a version")
@@ -459,7 +463,8 @@ def create_requisition(setup, products):
     return requisition.id
 
 
-def create_requisition_rpc(setup, products, context, guarded=True):
+def create_requisition_rpc(setup, products, context, guarded=True,
+        convert_only=False):
     """The create as the dispatcher runs it: RPC.convert (the RPC guard of
     med_consumables_base checks every value of every line there), then the
     method. guarded=False converts with Tryton's own RPC.convert: the same
@@ -482,6 +487,8 @@ def create_requisition_rpc(setup, products, context, guarded=True):
     convert = rpc.convert if guarded else (
         lambda *a, **k: RPC.convert(rpc, *a, **k))
     c_args, c_kwargs, ctx, _ = convert(Requisition, vlist, dict(context))
+    if convert_only:
+        return None
     with Transaction().set_context(ctx):
         requisition, = Requisition.create(*c_args, **c_kwargs)
     return requisition.id
@@ -595,6 +602,14 @@ def measure(args, setup):
         cpu_ms = (time.process_time() - start_cpu) * 1000
         return result, restart, ms, cpu_ms, profiler
 
+    selected = set(args.steps.split(',')) if args.steps else set()
+    unknown = selected - set(timings)
+    if unknown:
+        raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))}")
+    if selected - {'create_rpc', 'create_rpc_unguarded', 'convert_rpc',
+            'convert_rpc_unguarded'}:
+        # the later steps work on the requisition that create makes
+        selected.add('create')
     total = args.runs + 1
     for run_ in range(total):
         warm_up = run_ == 0
@@ -603,6 +618,8 @@ def measure(args, setup):
 
         def timed(name, role, function, commit=True):
             nonlocal profile_file
+            if selected and name not in selected:
+                return None
             profile = last and args.profile == name
             result, restart, ms, cpu_ms, profiler = step(
                 name, role, function, commit=commit, profile=profile)
@@ -622,8 +639,23 @@ def measure(args, setup):
         timed('create_rpc_unguarded', 'ward',
             lambda: create_requisition_rpc(
                 setup, products, contexts['ward'], guarded=False))
+        # RPC.convert alone, guarded and not: the guard's own cost, free of
+        # the noise of the create around it
+        timed('convert_rpc', 'ward', lambda: create_requisition_rpc(
+                setup, products, contexts['ward'], convert_only=True),
+            commit=False)
+        timed('convert_rpc_unguarded', 'ward', lambda: create_requisition_rpc(
+                setup, products, contexts['ward'], guarded=False,
+                convert_only=True), commit=False)
         requisition = timed('create', 'ward',
             lambda: create_requisition(setup, products))
+        if selected and not (selected - {'create', 'create_rpc',
+                    'create_rpc_unguarded', 'convert_rpc',
+                    'convert_rpc_unguarded'}):
+            # Only the creates were asked for: nothing else to time.
+            log("  %s %s", 'warm-up' if warm_up else f'run {run_}',
+                '  '.join(f'{k} {v:,.0f}' for k, v in measured.items()))
+            continue
         checks['lines_read'] = timed('open', 'ward',
             lambda: open_form('med.requisition', requisition), commit=False)
         checks['lines_read_sao'] = timed('open_sao', 'ward',
@@ -756,6 +788,8 @@ def report():
             f'baseline_{s}' for s in BASELINE_STEPS]
         for name in names:
             if name == 'submit + approve':
+                if 'submit' not in r or 'approve' not in r:
+                    continue
                 wall = ms('submit') + ms('approve')
                 cpu = ms('submit', 'cpu_ms') + ms('approve', 'cpu_ms')
             elif name in r:
@@ -785,6 +819,14 @@ def report():
                 "unguarded): "
                 f"wall {ms('create_rpc') / ms('create_rpc_unguarded'):.3f}x  "
                 f"CPU {ms('create_rpc', 'cpu_ms') / ms('create_rpc_unguarded', 'cpu_ms'):.3f}x")
+        if 'convert_rpc' in r and 'create_rpc_unguarded' in r:
+            for kind in ['ms', 'cpu_ms']:
+                extra = ms('convert_rpc', kind) - ms(
+                    'convert_rpc_unguarded', kind)
+                print(f"  RPC guard's own cost ({'wall' if kind == 'ms' else 'CPU'}): "
+                    f"{extra:,.1f} ms = "
+                    f"{100 * extra / ms('create_rpc_unguarded', kind):.1f} % "
+                    "of the unguarded create")
         before = data.get(f'{key}-before')
         if before:
             b = before['results']
