@@ -320,16 +320,30 @@ def _messages():
     return messages
 
 
+def _zh_cn():
+    "msgctxt -> msgstr of the module's zh_CN po"
+    import polib
+    path = os.path.join(
+        os.path.dirname(__file__), '..', 'locale', 'zh_CN.po')
+    return {e.msgctxt: e.msgstr for e in polib.pofile(path)}
+
+
 def test_messages():
-    "Every key has a Chinese message using only the params it gets"
+    "Every key has an English message and a zh_CN translation, both using"
+    " only the params it gets"
     messages = _messages()
     expected = {'msg_barcode_%s' % k for k in udi.ERROR_KEYS}
     expected.add('msg_barcode_unknown_di')
     assert set(messages) == expected
+    translations = _zh_cn()
     for id_, text in messages.items():
-        assert re.search(r'[\u4e00-\u9fff]', text), id_
+        # English is the source language; Chinese lives in the po
+        assert not re.search(r'[\u4e00-\u9fff]', text), id_
+        zh = translations['model:ir.message,text:%s' % id_]
+        assert re.search(r'[\u4e00-\u9fff]', zh), id_
         key = id_[len('msg_barcode_'):]
         params = udi.ERROR_KEYS.get(key, ('code', 'di'))
-        used = set(re.findall(r'%\((\w+)\)s', text))
-        assert used <= set(params), id_
-        text % {p: 'x' for p in params}
+        for text in [text, zh]:
+            used = set(re.findall(r'%\((\w+)\)s', text))
+            assert used <= set(params), id_
+            text % {p: 'x' for p in params}
