@@ -31,7 +31,7 @@ $(VENV)/.installed: $(BIN)/python requirements.txt $(addsuffix /pyproject.toml,$
 
 install: $(VENV)/.installed
 
-.sao/package/index.html: scripts/install_sao.sh
+.sao/package/index.html: scripts/install_sao.sh $(wildcard scripts/sao/*)
 	bash scripts/install_sao.sh
 
 sao: .sao/package/index.html

@@ -22,9 +22,33 @@ installed_version() {
         "$WEB_ROOT/package.json" | head -n 1
 }
 
+# The project's overlay, applied on every run (cheap, idempotent):
+# - scripts/sao/zh_CN.json completes sao's own zh_CN catalogue (gaps users
+#   see on every screen); entries are merged into locale/zh_CN.json, the
+#   catalogue sao loads, so sao itself is never edited by hand;
+# - custom.js / custom.css, which sao's index.html requests from its root,
+#   show the product's name instead of "Tryton".
+apply_overlay() {
+    local catalog="$WEB_ROOT/locale/zh_CN.json"
+    [ -f "$catalog.orig" ] || cp "$catalog" "$catalog.orig"
+    node -e '
+        const fs = require("fs");
+        const [orig, override, out] = process.argv.slice(1);
+        const catalog = JSON.parse(fs.readFileSync(orig, "utf8"));
+        const extra = JSON.parse(fs.readFileSync(override, "utf8"));
+        for (const [msgid, msgstr] of Object.entries(extra)) {
+            catalog[msgid] = [null, msgstr];
+        }
+        fs.writeFileSync(out, JSON.stringify(catalog));
+        ' "$catalog.orig" "$REPO/scripts/sao/zh_CN.json" "$catalog"
+    cp "$REPO/scripts/sao/custom.js" "$REPO/scripts/sao/custom.css" "$WEB_ROOT/"
+    touch "$WEB_ROOT/index.html"   # make: the overlay is up to date
+}
+
 if [ -f "$WEB_ROOT/index.html" ] \
         && [ "$(installed_version)" = "$SAO_VERSION" ] \
         && [ -d "$WEB_ROOT/node_modules" ]; then
+    apply_overlay
     exit 0
 fi
 
@@ -68,4 +92,5 @@ fi
 
 rm -rf "$WEB_ROOT"
 mv "$tmp/package" "$WEB_ROOT"
+apply_overlay
 echo "install_sao.sh: sao $SAO_VERSION ready in $WEB_ROOT"

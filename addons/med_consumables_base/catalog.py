@@ -49,6 +49,14 @@ class Catalog(ModelSQL, ModelView):
             ('id', 'ASC')]
 
     @classmethod
+    def view_attributes(cls):
+        # Tree attributes are PySON only when set by the server: raw PySON
+        # text in the view XML is not parsed by sao (empty list).
+        return super().view_attributes() + [
+            ('/tree', 'visual', If(~Eval('valid', False), 'muted', '')),
+            ]
+
+    @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
 

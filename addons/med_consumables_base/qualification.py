@@ -7,7 +7,7 @@ from sql.conditionals import Case
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .exceptions import QualificationError
@@ -71,6 +71,11 @@ def expiry_state_domain(field, operator, value, today=None):
     return domain
 
 
+def _expiry_visual():
+    return If(Eval('state') == 'expired', 'danger',
+        If(Eval('state') == 'expiring', 'warning', ''))
+
+
 class Qualification(ModelSQL, ModelView):
     __name__ = 'med.qualification'
     _rec_name = 'number'
@@ -101,6 +106,14 @@ class Qualification(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('expires_on', 'ASC NULLS LAST'), ('id', 'DESC')]
+
+    @classmethod
+    def view_attributes(cls):
+        # Tree attributes are PySON only when set by the server: raw PySON
+        # text in the view XML is not parsed by sao (empty list).
+        return super().view_attributes() + [
+            ('/tree', 'visual', _expiry_visual()),
+            ]
 
     @classmethod
     def default_kind(cls):
@@ -215,6 +228,14 @@ class QualificationExpiry(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('expires_on', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def view_attributes(cls):
+        # Tree attributes are PySON only when set by the server: raw PySON
+        # text in the view XML is not parsed by sao (empty list).
+        return super().view_attributes() + [
+            ('/tree', 'visual', _expiry_visual()),
+            ]
 
     @classmethod
     def table_query(cls):

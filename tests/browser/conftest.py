@@ -160,6 +160,8 @@ def _make_driver(size, mobile=False):
         options.add_argument(argument)
     options.add_experimental_option(
         'prefs', {'intl.accept_languages': 'zh-CN,zh'})
+    # test_every_screen reads sao's console errors (driver.get_log)
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     if mobile:
         options.add_experimental_option('mobileEmulation', {
                 'deviceMetrics': {

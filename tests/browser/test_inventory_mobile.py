@@ -54,9 +54,28 @@ def count_rows(driver):
     return sao.widget_rows(sao.one2many(driver, '明细'))
 
 
+def assert_counting_readonly(admin, rpc):
+    """Product and lot of the line cards are readonly while counting: the
+    count views say so, sao draws them as readonly (issue 8 §0)"""
+    for xml_id, view_type in [
+            ('inventory_line_count_list', 'tree'),
+            ('inventory_line_count_form', 'form')]:
+        # only the administrator may read the views' records
+        data, = admin.model('ir.ui.view', 'search_read', [
+                ('module', '=', 'med_lowvalue'), ('name', '=', xml_id)],
+            0, 1, None, ['id'])
+        view = rpc.model('stock.inventory.line', 'fields_view_get',
+            data['id'], view_type)
+        for name in ['product', 'lot']:
+            assert re.search(
+                rf'<field name="{name}"[^>]*readonly="1"', view['arch']), (
+                xml_id, name, view['arch'])
+
+
 def test_inventory_mobile(mobile_browser, sao_login, rpc_session,
         doc_screenshot):
     # 1. The keeper starts a stock-take of the bin on the phone
+    assert_counting_readonly(rpc_session('admin'), rpc_session('keeper'))
     driver = sao_login('keeper', driver=mobile_browser)
     assert sao.open_menu(driver, f'{WAREHOUSE_MENU}/盘点单制作') == '盘点单制作'
     sao.wait_list(driver)

@@ -1,0 +1,176 @@
+"""Every role opens every screen it sees in sao (issue 8 §0 and §4).
+
+For each demo login the menus are read over JSON-RPC as that user (so the
+menus of modules added later are covered without touching this test); each
+leaf menu with an action is opened in sao the way a click does
+(``tree_open`` of the menu): the list, the first record's form and each of
+its notebook pages, a new record's form when the toolbar offers 新建, a
+wizard's first step (then closed).  A screen fails on:
+
+* an error in sao's console (SEVERE in the browser log), e.g.
+  ``ColumnFactory is not a constructor``;
+* a list whose counter says it has records but that shows no row;
+* sao still busy (a pending request, 正在处理) after TIMEOUT seconds;
+* an error dialog;
+* English words in the visible text (labels, buttons, headers must be
+  Chinese; codes and data values are allowed, see ALLOWED).
+
+One browser per role; the demo database is not rebuilt.
+"""
+import re
+
+import pytest
+
+import sao
+
+_reason = sao.skip_reason()
+if _reason:
+    pytest.skip(f"browser tests skipped: {_reason}", allow_module_level=True)
+
+ROLES = ['admin', 'ward', 'ward_head', 'ortho', 'keeper', 'keeper_head',
+    'buyer', 'buyer_head', 'finance', 'consumables']
+TIMEOUT = 30
+WORD = re.compile(r'(?<![A-Za-z0-9_.@/-])[A-Za-z]{3,}(?![A-Za-z0-9_.@/-])')
+# Words that are data, not interface: units, standards, brands, codes.
+ALLOWED = {
+    'CSV', 'GS1', 'UDI', 'HIS', 'SMS', 'URL', 'XML', 'PDF', 'JSON', 'RPC',
+    'CNY', 'RMB', 'ISO', 'GTIN', 'SSCC', 'SPD', 'ICU', 'CT', 'MRI', 'PVC',
+    'BD', 'Tryton', 'Demo', 'demo', 'admin', 'ward', 'ortho', 'keeper',
+    'buyer', 'finance', 'consumables', 'head', 'ops', 'his', 'hospital',
+    'example', 'com', 'www', 'http', 'https', 'Fr', 'Ch', 'mm', 'cm', 'ml',
+    'Luer', 'Lock',
+    }
+
+_MENU_JS = """
+const done = arguments[arguments.length - 1];
+Sao.Action.exec_keyword('tree_open', {
+    model: 'ir.ui.menu', id: arguments[0], ids: [arguments[0]]});
+done(true);
+"""
+
+_SCREEN_JS = """
+const tab = Sao.Tab.tabs.get_current();
+const screen = tab && tab.screen;
+if (!screen) { return null; }
+const view = screen.current_view;
+const pane = document.querySelector('#tabcontent > .tab-pane.active');
+const rows = pane ? Array.from(pane.querySelectorAll(
+        '.treeview table.tree > tbody > tr'))
+    .filter(tr => tr.offsetParent !== null &&
+        !tr.classList.contains('more-row') && tr.innerText.trim()) : [];
+return {
+    view_type: view ? view.view_type : null,
+    group: screen.group ? screen.group.length : 0,
+    rows: rows.length,
+    pages: pane ? Array.from(pane.querySelectorAll(
+            '.form .nav-tabs > li > a')).filter(a => a.offsetParent !== null)
+        .map(a => a.innerText.trim()) : [],
+    can_new: Boolean(pane && Array.from(pane.querySelectorAll(
+            'nav.toolbar button#new_')).some(
+            b => b.offsetParent !== null && !b.disabled)),
+};
+"""
+
+
+def leaf_menus(session):
+    menus = session('model.ir.ui.menu.search_read', [], 0, None, None,
+        ['complete_name', 'childs', 'action'], {'language': 'zh_CN'})
+    return [m for m in menus if not m['childs'] and m['action']]
+
+
+def console_errors(driver):
+    return [e['message'] for e in driver.get_log('browser')
+        if e['level'] == 'SEVERE'
+        # a favicon or an aborted bus long polling is no error of a screen
+        and 'favicon' not in e['message']
+        and 'bus' not in e['message']]
+
+
+def english(driver):
+    text = driver.execute_script('return document.body.innerText;')
+    # all-capital words are codes of the data (GZK, PTCA, …)
+    return sorted({w for w in WORD.findall(text)
+            if w not in ALLOWED and not w.isupper()})
+
+
+def busy(driver):
+    sao.wait_idle(driver, TIMEOUT)
+    shown = [e for e in sao.visible(driver.find_elements(
+                'xpath', "//*[contains(text(), '正在处理')]"))]
+    if shown:
+        sao.wait_for(lambda: not sao.visible(driver.find_elements(
+                    'xpath', "//*[contains(text(), '正在处理')]")),
+            TIMEOUT, message="正在处理 to end")
+
+
+def close_all(driver):
+    "Close dialogs and tabs without saving, back to the empty desktop"
+    driver.execute_script("""
+jQuery('.modal.in').modal('hide');
+for (const tab of Sao.Tab.tabs.slice()) {
+    if (tab.screen && tab.screen.current_record) {
+        tab.screen.current_record.cancel();
+    }
+}
+Sao.Tab.tabs.slice().forEach(t => t.close(false));
+""")
+    sao.wait_idle(driver, TIMEOUT)
+
+
+def check_screen(driver, problems, where):
+    busy(driver)
+    errors = console_errors(driver)
+    if errors:
+        problems.append((where, 'console', errors))
+    alert = sao.alert_text(driver)
+    if alert:
+        problems.append((where, 'dialog', alert))
+    words = english(driver)
+    if words:
+        problems.append((where, 'english', words))
+    return driver.execute_script(_SCREEN_JS)
+
+
+def open_screen(driver, menu, problems):
+    name = menu['complete_name']
+    driver.execute_async_script(_MENU_JS, menu['id'])
+    state = check_screen(driver, problems, name)
+    dialogs = sao.visible(driver.find_elements(
+            'css selector', '.modal.in .modal-content'))
+    if dialogs or not state:
+        return  # a wizard's first step, checked; close_all cancels it
+    if state['view_type'] == 'tree':
+        if state['group'] and not state['rows']:
+            problems.append((name, 'empty list', state))
+        if state['group']:
+            driver.execute_script("""
+const screen = Sao.Tab.tabs.get_current().screen;
+screen.current_record = screen.group[0];
+screen.switch_view('form');""")
+            state = check_screen(driver, problems, f'{name} [form]')
+    if state and state['view_type'] == 'form':
+        for page in state['pages']:
+            sao.notebook_page(driver, page)
+            check_screen(driver, problems, f'{name} [{page}]')
+    if state and state['can_new']:
+        sao.toolbar_click(driver, 'new_', TIMEOUT)
+        state = check_screen(driver, problems, f'{name} [new]')
+        for page in (state or {}).get('pages', []):
+            sao.notebook_page(driver, page)
+            check_screen(driver, problems, f'{name} [new/{page}]')
+
+
+@pytest.mark.parametrize('login', ROLES)
+def test_every_screen(browser, sao_login, rpc_session, login):
+    menus = leaf_menus(rpc_session(login))
+    driver = sao_login(login)
+    problems = []
+    check_screen(driver, problems, 'desktop')
+    for menu in menus:
+        try:
+            open_screen(driver, menu, problems)
+        except sao.SaoError as e:
+            problems.append((menu['complete_name'], 'sao', str(e)))
+        close_all(driver)
+        console_errors(driver)  # what closing logged is not the next screen's
+    assert not problems, '\n'.join(map(repr, problems))
