@@ -38,6 +38,12 @@ STATES = [
     ]
 
 
+# The audit stamps are set only by the transitions (set_employee), so they
+# are read-only in every state, draft included: the RPC guard then refuses
+# a requisition created or written with an approver nobody clicked.
+AUDIT_READONLY = [state for state, _ in STATES]
+
+
 def _fmt(lang, quantity, unit):
     "A quantity with its unit, e.g. 50 支"
     return lang.format_number_symbol(quantity, unit, digits=unit.digits)
@@ -94,16 +100,16 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
             "Amount", currency='currency', digits='currency'),
         'get_amount')
 
-    submitted_by = employee_field("Submitted By", states=STATES)
+    submitted_by = employee_field("Submitted By", states=AUDIT_READONLY)
     submitted_at = fields.DateTime("Submitted At", readonly=True)
-    approved_by = employee_field("Approved By", states=STATES)
+    approved_by = employee_field("Approved By", states=AUDIT_READONLY)
     approved_at = fields.DateTime("Approved At", readonly=True)
     approvers = fields.Function(fields.Char(
             "Approvals",
             help="Who has approved so far (a large requisition needs "
             "more than one approver)."),
         'get_approvers')
-    rejected_by = employee_field("Rejected By", states=STATES)
+    rejected_by = employee_field("Rejected By", states=AUDIT_READONLY)
     rejected_at = fields.DateTime("Rejected At", readonly=True)
     reject_reason = fields.Text(
         "Rejection Reason", readonly=True,
