@@ -12,6 +12,7 @@ from .qualification import reference_date
 
 class Catalog(ModelSQL, ModelView):
     "Products the hospital may buy, from which distributor, at which price"
+    __string__ = "Product Catalogue"
     __name__ = 'med.catalog'
     company = fields.Many2One('company.company', "Company", required=True)
     product = fields.Many2One(

@@ -12,6 +12,7 @@ from .exceptions import DepartmentError
 
 class Department(DeactivableMixin, ModelSQL, ModelView):
     "Clinical department (科室) with its own second-level store"
+    __string__ = "Clinical Department"
     __name__ = 'med.department'
     name = fields.Char("Name", required=True, strip=True)
     code = fields.Char("Code", required=True, strip=True)
@@ -29,6 +30,7 @@ class Department(DeactivableMixin, ModelSQL, ModelView):
         ondelete='RESTRICT',
         domain=[
             ('type', '=', 'warehouse'),
+            ('warehouse_kind', '!=', 'department'),
             ('id', '!=', Eval('warehouse', -1)),
             ],
         help="The store (中心库 or 高值库) that issues to the department.")
@@ -81,7 +83,6 @@ class Department(DeactivableMixin, ModelSQL, ModelView):
     def user_departments(cls, user_id=None):
         "Ids of the departments the user works for (member or head)."
         pool = Pool()
-        User = pool.get('res.user')
         if user_id is None:
             user_id = Transaction().user
         ids = cls._departments_cache.get(user_id)
@@ -106,6 +107,7 @@ class Department(DeactivableMixin, ModelSQL, ModelView):
 
 
 class DepartmentUser(ModelSQL):
+    __string__ = "Department User"
     __name__ = 'med.department-res.user'
     department = fields.Many2One(
         'med.department', "Department", required=True, ondelete='CASCADE')
@@ -166,6 +168,7 @@ class _DepartmentLineMixin:
 
 class DepartmentCatalog(_DepartmentLineMixin, ModelSQL, ModelView):
     "Products a department may request (二级库房请领目录)"
+    __string__ = "Department Requisition Catalogue"
     __name__ = 'med.department.catalog'
     par_level = fields.Float(
         "Par Level", digits='unit', required=True,
@@ -188,6 +191,7 @@ class DepartmentCatalog(_DepartmentLineMixin, ModelSQL, ModelView):
 
 class DepartmentFavorite(_DepartmentLineMixin, ModelSQL, ModelView):
     "Products a department usually requests (科室常用目录)"
+    __string__ = "Department Favourite"
     __name__ = 'med.department.favorite'
     quantity = fields.Float(
         "Usual Quantity", digits='unit', required=True,

@@ -38,7 +38,6 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
-from sql import Literal
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -546,7 +545,11 @@ class PayloadChecker:
                 if not rest or len(rest) > 2:
                     self._refuse(
                         'msg_rpc_expect_commands', Model, name, command)
+                # Target.copy reads the originals without access checks:
+                # the user must be able to read them (another department's
+                # requisition lines are not theirs to copy)
                 copied = ['copy', ids(rest[0])]
+                self.check_exist(Target, copied[1])
                 if len(rest) == 2:
                     if not isinstance(rest[1], dict):
                         self._refuse(

@@ -77,6 +77,7 @@ def _expiry_visual():
 
 
 class Qualification(ModelSQL, ModelView):
+    __string__ = "Qualification"
     __name__ = 'med.qualification'
     _rec_name = 'number'
     party = fields.Many2One(
@@ -192,6 +193,7 @@ class Qualification(ModelSQL, ModelView):
 
 
 class QualificationExpiryContext(ModelView):
+    __string__ = "Qualification Expiry Filters"
     __name__ = 'med.qualification.expiry.context'
     horizon = fields.Selection([
             ('expired', "Expired"),
@@ -213,6 +215,7 @@ class QualificationExpiryContext(ModelView):
 
 class QualificationExpiry(ModelSQL, ModelView):
     "Licences of organisations and product registrations by expiry"
+    __string__ = "Qualification Expiry"
     __name__ = 'med.qualification.expiry'
     party = fields.Many2One('party.party', "Organisation")
     product = fields.Many2One('product.template', "Product")

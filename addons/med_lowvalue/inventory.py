@@ -274,6 +274,7 @@ class InventoryScan(Wizard):
 
 class InventoryScanStart(ModelView):
     "Count by scanning"
+    __string__ = "Count by Scanning"
     __name__ = 'med.inventory.scan.start'
     code = fields.Char(
         "Code", required=True,

@@ -2,21 +2,80 @@
 # whether a lot may leave a store.  Every flow that moves stock out of a
 # store (issue, usage, return to supplier) calls Lot.check_usable.
 import datetime as dt
+from collections import defaultdict
 
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import LotExpiredError, LotNearExpiryWarning, LotRecalledError
 
 NEAR_EXPIRY_DAYS = 30
 
 
-def _today():
+def today():
+    """The date of the transaction: the context's date (a scenario, a
+    report for another day) or the company's today.  The one helper every
+    date check of the module uses."""
     context = Transaction().context
     return context.get('date') or Pool().get('ir.date').today()
+
+
+_today = today
+
+
+def store_quantities(
+        location, products, date=None, company=None, assign=True):
+    """Quantity by (product id, lot id) in location and its bins, usable
+    lots or not.
+
+    With assign, assigned moves are deducted (stock_assign), so that what
+    another slip has reserved is not offered twice.  Read without access
+    check: a ward user may not read stock moves, but must see what its
+    store holds.
+    """
+    pool = Pool()
+    Product = pool.get('product.product')
+    Date = pool.get('ir.date')
+    if not location or not products:
+        return defaultdict(float)
+    context = {
+        'stock_date_end': date or Date.today(),
+        'stock_assign': assign,
+        }
+    if company:
+        context['company'] = company.id
+    with without_check_access(), Transaction().set_context(context):
+        pbl = Product.products_by_location(
+            [location.id], with_childs=True, grouping=('product', 'lot'),
+            grouping_filter=(list({p.id for p in products}),))
+    quantities = defaultdict(float)
+    for (_, product, lot), quantity in pbl.items():
+        quantities[(product, lot)] += quantity
+    return quantities
+
+
+def usable_quantities(
+        location, products, date=None, company=None, assign=False):
+    """Quantity per product id in location that can be issued or used.
+
+    The one definition of usable stock: a recalled lot, or one expired on
+    date, is stock nobody may issue, use or count on to cover a need
+    (requisition top-up and maximum, 请领单整合), so it is left out.
+    """
+    Lot = Pool().get('stock.lot')
+    quantities = store_quantities(
+        location, products, date=date, company=company, assign=assign)
+    with without_check_access():
+        lots = Lot.browse({l for _, l in quantities if l})
+        unusable = {l.id for l in lots if not l.is_usable(date)}
+    result = defaultdict(float)
+    for (product, lot), quantity in quantities.items():
+        if lot not in unusable:
+            result[product] += quantity
+    return result
 
 
 class Lot(metaclass=PoolMeta):

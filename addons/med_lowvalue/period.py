@@ -135,6 +135,7 @@ class PeriodCloseMonth(Wizard):
 
 class PeriodCloseMonthStart(ModelView):
     "Close the stock month"
+    __string__ = "Close the Stock Month"
     __name__ = 'med.stock.period.close_month.start'
     company = fields.Many2One('company.company', "Company", required=True)
     date = fields.Date(

@@ -15,6 +15,7 @@ from .stock_position import search_ids
 
 class MoveQueryContext(ModelView):
     "Stock document query filters"
+    __string__ = "Stock Document Query Filters"
     __name__ = 'med.stock.move.query.context'
     from_date = fields.Date(
         "From Date",
@@ -245,11 +246,13 @@ class MoveQueryMixin:
 
 class ReceiptQuery(MoveQueryMixin, ModelSQL, ModelView):
     "Receipt query (入库单查询): what suppliers delivered into the stores"
+    __string__ = "Receipt Query"
     __name__ = 'med.stock.receipt.query'
     _direction = 'in'
 
 
 class IssueQuery(MoveQueryMixin, ModelSQL, ModelView):
     "Issue query (出库单查询): what left the stores"
+    __string__ = "Issue Query"
     __name__ = 'med.stock.issue.query'
     _direction = 'out'

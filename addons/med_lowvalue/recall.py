@@ -13,6 +13,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .exceptions import RecallError
+from .lot import today as _today
 
 RECALL_FIELDS = {'recalled', 'recall_reason', 'recalled_on', 'recalled_by'}
 PLACES = [
@@ -21,11 +22,6 @@ PLACES = [
     ('consumed', "Consumed"),
     ('lost_found', "Lost and Found"),
     ]
-
-
-def _today():
-    context = Transaction().context
-    return context.get('date') or Pool().get('ir.date').today()
 
 
 class Lot(metaclass=PoolMeta):
@@ -181,6 +177,7 @@ class Lot(metaclass=PoolMeta):
 
 class RecallEvent(ModelSQL, ModelView):
     "Lot Recall Event"
+    __string__ = "Lot Recall Event"
     __name__ = 'med.lot.recall.event'
     lot = fields.Many2One(
         'stock.lot', "Lot", required=True, readonly=True, ondelete='CASCADE')
@@ -216,6 +213,7 @@ class RecallEvent(ModelSQL, ModelView):
 
 class LotPlace(ModelView):
     "Where a Lot Is"
+    __string__ = "Lot Place"
     __name__ = 'med.lot.place'
     parent = fields.Many2One('med.lot.where.show', "Parent", readonly=True)
     place = fields.Selection(PLACES, "Place", readonly=True)
@@ -229,6 +227,7 @@ class LotPlace(ModelView):
 
 class LotWhereShow(ModelView):
     "Where a Lot Is"
+    __string__ = "Where a Lot Is"
     __name__ = 'med.lot.where.show'
     lot = fields.Many2One('stock.lot', "Lot", readonly=True)
     product = fields.Many2One('product.product', "Product", readonly=True)
@@ -296,6 +295,7 @@ class LotRecall(Wizard):
 
 class LotRecallStart(ModelView):
     "Recall a Lot"
+    __string__ = "Recall a Lot"
     __name__ = 'med.lot.recall.start'
     lot = fields.Many2One(
         'stock.lot', "Lot", required=True,
@@ -337,6 +337,7 @@ class LotRecallLift(Wizard):
 
 class LotRecallLiftStart(ModelView):
     "Lift a Lot Recall"
+    __string__ = "Lift a Lot Recall"
     __name__ = 'med.lot.recall.lift.start'
     lot = fields.Many2One(
         'stock.lot', "Lot", required=True,

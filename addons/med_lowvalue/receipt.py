@@ -20,6 +20,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from .exceptions import (
     LotExpiredError, LotRecalledError, ReceiptDeleteError, ReceiptError,
     SupplierReturnError)
+from .lot import today as _today
 
 RECEIPT_KINDS = [
     ('purchase', "Purchase"),
@@ -38,11 +39,6 @@ RETURN_REASONS = [
     ('surplus', "Surplus"),
     ('other', "Other"),
     ]
-
-
-def _today():
-    context = Transaction().context
-    return context.get('date') or Pool().get('ir.date').today()
 
 
 class ShipmentIn(metaclass=PoolMeta):
@@ -332,6 +328,7 @@ class ReceiptScan(Wizard):
 
 class ReceiptScanStart(ModelView):
     "Scan UDI codes into a receipt"
+    __string__ = "Scan into a Receipt"
     __name__ = 'med.receipt.scan.start'
     code = fields.Char(
         "Code", required=True,

@@ -26,6 +26,7 @@ from med_consumables_base.approval import button_clickers, set_timestamp
 
 from .exceptions import CatalogError, QuantityError, RequisitionError
 from .document import NumberedDocumentMixin
+from .lot import store_quantities, usable_quantities
 
 STATES = [
     ('draft', "Draft"),
@@ -51,6 +52,7 @@ def _fmt(lang, quantity, unit):
 
 class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
     "Department requisition (请领单)"
+    __string__ = "Department Requisition"
     __name__ = 'med.requisition'
     _number_sequence = 'sequence_requisition'
     _rec_name = 'number'
@@ -76,6 +78,8 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
         ondelete='RESTRICT',
         domain=[
             ('type', '=', 'warehouse'),
+            # a department's 二级库 (its own or another's) supplies no one
+            ('warehouse_kind', '!=', 'department'),
             ('id', '!=', Eval('department_store', -1)),
             ],
         states=_states,
@@ -155,6 +159,9 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
             ('approved', 'cancelled'),
             ('approved', 'processing'),
             ('processing', 'processing'),
+            ('processing', 'done'),
+            # a return of an issue reopens what was finished
+            ('done', 'processing'),
             }
         cls._buttons.update({
                 'draft': {
@@ -408,11 +415,81 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
             raise RequisitionError(gettext(
                     'med_lowvalue.msg_requisition_nothing_available',
                     requisitions=', '.join(r.rec_name for r in requisitions),
-                    products=', '.join(sorted({
-                                l.product.rec_name
-                                for r in empty for l in r.lines
-                                if l.pending_quantity}))
-                    or '-'))
+                    products=' '.join(
+                        f'"{s["product"].rec_name}" {s["text"]}: '
+                        f'{s["reason"]}'
+                        for s in cls.shortfalls(empty)) or '-'))
+        # What could not be issued is said at once, with its reason: the
+        # client opens the shortfall window (proteus returns the wizard)
+        if cls.shortfalls(cls.browse(requisitions)):
+            pool = Pool()
+            ModelData = pool.get('ir.model.data')
+            Action = pool.get('ir.action')
+            return Action.get_action_id(ModelData.get_id(
+                    'med_lowvalue', 'wizard_requisition_shortfall'))
+
+    @classmethod
+    def shortfalls(cls, requisitions):
+        """What is still pending on the lines and why: per line the usable
+        stock the supplying store has free, what other issues reserve and
+        what lies in recalled or expired lots (usable_quantities)."""
+        pool = Pool()
+        Lang = pool.get('ir.lang')
+        Uom = pool.get('product.uom')
+        lang = Lang.get()
+        by_store = defaultdict(list)
+        for requisition in requisitions:
+            for line in requisition.lines:
+                if line.pending_quantity and line.pending_quantity > 0:
+                    by_store[requisition.warehouse].append(line)
+        # What these requisitions' own issues hold is not "other issues"
+        own = defaultdict(float)
+        for requisition in requisitions:
+            for shipment in requisition.shipments:
+                for move in shipment.outgoing_moves:
+                    if move.state == 'assigned':
+                        own[(requisition.warehouse, move.product)] += (
+                            move.internal_quantity)
+        result = []
+        for store in sorted(by_store, key=lambda s: s.id):
+            lines = by_store[store]
+            products = list({l.product for l in lines})
+            total = store_quantities(store, products, assign=False)
+            usable = usable_quantities(store, products)
+            free = usable_quantities(store, products, assign=True)
+            for line in lines:
+                product = line.product
+                uom = product.default_uom
+                in_stock = sum(
+                    q for (p, _), q in total.items() if p == product.id)
+                p_usable = uom.round(usable.get(product.id, 0))
+                p_free = max(uom.round(free.get(product.id, 0)), 0)
+                reserved = max(uom.round(
+                        p_usable - p_free - own[(store, product)]), 0)
+                unusable = max(uom.round(in_stock - p_usable), 0)
+                pending = Uom.compute_qty(
+                    line.unit, line.pending_quantity, uom)
+                if p_free > 0:
+                    reason = 'msg_shortfall_low_stock'
+                elif reserved > 0:
+                    reason = 'msg_shortfall_reserved'
+                elif unusable > 0:
+                    reason = 'msg_shortfall_unusable'
+                else:
+                    reason = 'msg_shortfall_no_stock'
+                result.append({
+                        'requisition': line.requisition,
+                        'store': store,
+                        'product': product,
+                        'pending': pending,
+                        'free': p_free,
+                        'reserved': reserved,
+                        'unusable': unusable,
+                        'unit': uom,
+                        'reason': gettext('med_lowvalue.' + reason),
+                        'text': _fmt(lang, pending, uom),
+                        })
+        return result
 
     @classmethod
     @ModelView.button
@@ -448,10 +525,20 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
             if requisition.state != state:
                 (to_done if finished else to_processing).append(requisition)
         with without_check_access():
-            if to_done:
-                cls.write(to_done, {'state': 'done'})
-            if to_processing:
-                cls.write(to_processing, {'state': 'processing'})
+            cls.finish(to_done)
+            cls.resume(to_processing)
+
+    @classmethod
+    @Workflow.transition('done')
+    def finish(cls, requisitions):
+        "Every line received, given up or cancelled (no button: the moves)"
+        pass
+
+    @classmethod
+    @Workflow.transition('processing')
+    def resume(cls, requisitions):
+        "Something is pending again (no button: the moves)"
+        pass
 
     @classmethod
     @ModelView.button
@@ -518,6 +605,7 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
 
 class RequisitionLine(ModelSQL, ModelView):
     "Requisition line"
+    __string__ = "Requisition Line"
     __name__ = 'med.requisition.line'
     requisition = fields.Many2One(
         'med.requisition', "Requisition", required=True, ondelete='CASCADE',
@@ -809,20 +897,10 @@ class RequisitionLine(ModelSQL, ModelView):
 
     @classmethod
     def store_quantities(cls, store, products):
-        "Current quantity per product id in the store, in the default unit"
-        pool = Pool()
-        Date = pool.get('ir.date')
-        Product = pool.get('product.product')
-        if not products:
-            return {}
-        with without_check_access(), Transaction().set_context(
-                stock_date_end=Date.today()):
-            pbl = Product.products_by_location(
-                [store.id], with_childs=True,
-                grouping_filter=([p.id for p in products],))
-        return {
-            product_id: quantity
-            for (location_id, product_id), quantity in pbl.items()}
+        """Usable quantity per product id in the store, in the default unit:
+        recalled or expired lots neither fill the par level nor cover a
+        need (usable_quantities)."""
+        return usable_quantities(store, products)
 
     # -- computed quantities ----------------------------------------------
 
@@ -964,8 +1042,60 @@ class RequisitionLine(ModelSQL, ModelView):
 
 class RequisitionRejectStart(ModelView):
     "Reject a requisition"
+    __string__ = "Reject a Requisition"
     __name__ = 'med.requisition.reject.start'
     reason = fields.Text("Reason", required=True)
+
+
+class RequisitionShortfallStart(ModelView):
+    "What an issue could not take"
+    __string__ = "Issue Shortfall"
+    __name__ = 'med.requisition.shortfall.start'
+    lines = fields.One2Many(
+        'med.requisition.shortfall.line', None, "Not Issued", readonly=True)
+
+
+class RequisitionShortfallLine(ModelView):
+    "A requisition line not issued in full, and why"
+    __string__ = "Issue Shortfall Line"
+    __name__ = 'med.requisition.shortfall.line'
+    requisition = fields.Many2One(
+        'med.requisition', "Requisition", readonly=True)
+    store = fields.Many2One('stock.location', "Supplying Store", readonly=True)
+    product = fields.Many2One('product.product', "Product", readonly=True)
+    pending = fields.Float("Not Issued", digits='unit', readonly=True)
+    free = fields.Float(
+        "Usable Free", digits='unit', readonly=True,
+        help="Usable stock in the store not reserved by an issue.")
+    reserved = fields.Float(
+        "Reserved", digits='unit', readonly=True,
+        help="Usable stock reserved by other issues.")
+    unusable = fields.Float("Recalled or Expired", digits='unit', readonly=True)
+    unit = fields.Many2One('product.uom', "Unit", readonly=True)
+    reason = fields.Char("Reason", readonly=True)
+
+
+class RequisitionShortfall(Wizard):
+    "Show what the issue of requisitions left pending"
+    __name__ = 'med.requisition.shortfall'
+    start = StateView(
+        'med.requisition.shortfall.start',
+        'med_lowvalue.requisition_shortfall_start_view_form', [
+            Button("OK", 'end', 'tryton-ok', default=True),
+            ])
+
+    def default_start(self, fields):
+        Requisition = Pool().get('med.requisition')
+        shortfalls = Requisition.shortfalls(self.records)
+        keys = ['requisition', 'store', 'product', 'unit']
+        return {
+            'lines': [{
+                    **{k: s[k].id for k in keys},
+                    **{k: s[k] for k in [
+                            'pending', 'free', 'reserved', 'unusable',
+                            'reason']},
+                    } for s in shortfalls],
+            }
 
 
 class RequisitionReject(Wizard):

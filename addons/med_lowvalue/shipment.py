@@ -488,6 +488,7 @@ class Move(metaclass=PoolMeta):
 
 class IssueReceiveStart(ModelView):
     "Receive an issue"
+    __string__ = "Receive an Issue"
     __name__ = 'med.issue.receive.start'
     shipment = fields.Many2One(
         'stock.shipment.internal', "Issue", readonly=True)
@@ -498,6 +499,7 @@ class IssueReceiveStart(ModelView):
 
 class IssueReceiveLine(ModelView):
     "Received quantity of an issue move"
+    __string__ = "Issue Receipt Line"
     __name__ = 'med.issue.receive.line'
     parent = fields.Many2One('med.issue.receive.start', "Parent")
     move = fields.Many2One('stock.move', "Move", readonly=True)

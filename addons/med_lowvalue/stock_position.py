@@ -23,7 +23,7 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .lot import NEAR_EXPIRY_DAYS
+from .lot import NEAR_EXPIRY_DAYS, today as _today
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,11 @@ EXPIRY_STATES = [
     ('near', "Near Expiry"),
     ('expired', "Expired"),
     ]
+# What a lot's stock is worth to a hospital: a recalled lot is blocked
+# whatever its expiry (Lot.is_usable is the same rule for one lot).
+LOT_STATES = EXPIRY_STATES + [
+    ('recalled', "Recalled"),
+    ]
 # Only stock that lies somewhere is a balance: supplier, customer,
 # lost-and-found and production locations would collect a row per lot ever
 # seen (the cost DESIGN §3 measured on period caches) and nobody asks for
@@ -41,25 +46,6 @@ BALANCE_LOCATION_TYPES = ('storage',)
 # Rows per UPSERT statement: 5 parameters each, far below every backend's
 # parameter limit.
 UPSERT_ROWS = 500
-
-
-_todays = {}
-
-
-def _today():
-    """Today for the company, once per transaction: Tryton's ir.date reads
-    the company (its timezone) at each call, and a list asks twice (search
-    and read)."""
-    transaction = Transaction()
-    context = transaction.context
-    if context.get('date'):
-        return context['date']
-    key = (id(transaction), transaction.started_at, context.get('company'))
-    if key not in _todays:
-        if len(_todays) > 1000:
-            _todays.clear()
-        _todays[key] = Pool().get('ir.date').today()
-    return _todays[key]
 
 
 def search_ids(super_, cls, domain, offset=0, limit=None, order=None,
@@ -82,6 +68,7 @@ def search_ids(super_, cls, domain, offset=0, limit=None, order=None,
 
 class StockBalance(ModelSQL, ModelView):
     "Stock balance: quantity of a product (and lot) in a location"
+    __string__ = "Stock Balance"
     __name__ = 'med.stock.balance'
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
@@ -328,6 +315,7 @@ class StockBalanceRebuild(Wizard):
 
 class StockBalanceRebuildStart(ModelView):
     "Rebuild the stock balances"
+    __string__ = "Rebuild Stock Balances"
     __name__ = 'med.stock.balance.rebuild.start'
 
 
@@ -354,6 +342,7 @@ class Move(metaclass=PoolMeta):
 
 class StockPositionContext(ModelView):
     "Stock position filters"
+    __string__ = "Stock Position Filters"
     __name__ = 'med.stock.position.context'
     warehouse = fields.Many2One(
         'stock.location', "Store",
@@ -367,6 +356,7 @@ class StockPositionContext(ModelView):
             ('all', "All"),
             ('near', "Near Expiry or Expired"),
             ('expired', "Expired"),
+            ('unusable', "Recalled or Expired"),
             ], "Expiry", sort=False)
     include_zero = fields.Boolean(
         "Include Zero",
@@ -395,6 +385,7 @@ class StockPositionContext(ModelView):
 
 class StockPosition(ModelSQL, ModelView):
     "Stock position (库存查询): what lies in each store, by bin and lot"
+    __string__ = "Stock Position"
     __name__ = 'med.stock.position'
     company = fields.Many2One('company.company', "Company", readonly=True)
     warehouse = fields.Many2One('stock.location', "Store", readonly=True)
@@ -410,7 +401,14 @@ class StockPosition(ModelSQL, ModelView):
     expiration_date = fields.Date("Expiration Date", readonly=True)
     expiry_state = fields.Selection(
         EXPIRY_STATES, "Expiry State", readonly=True, sort=False)
+    lot_state = fields.Selection(
+        LOT_STATES, "Lot State", readonly=True, sort=False,
+        help="Recalled or expired stock cannot be issued or used.")
     quantity = fields.Float("Quantity", digits='unit', readonly=True)
+    usable_quantity = fields.Float(
+        "Usable Quantity", digits='unit', readonly=True,
+        help="What can be issued or used: nothing of a recalled or "
+        "expired lot.")
     unit = fields.Many2One('product.uom', "Unit", readonly=True)
 
     @classmethod
@@ -495,6 +493,10 @@ class StockPosition(ModelSQL, ModelView):
             where &= (expiration != Null) & (expiration <= near)
         elif expiry == 'expired':
             where &= (expiration != Null) & (expiration < today)
+        unusable = (lot.recalled == Literal(True)) | (
+            (expiration != Null) & (expiration < today))
+        if expiry == 'unusable':
+            where &= unusable
 
         from_ = (balance
             .join(stores, condition=balance.location == stores.location)
@@ -519,7 +521,15 @@ class StockPosition(ModelSQL, ModelView):
                 (expiration < today, 'expired'),
                 (expiration <= near, 'near'),
                 else_='valid').as_('expiry_state'),
+            Case(
+                (lot.recalled == Literal(True), 'recalled'),
+                (expiration == Null, 'none'),
+                (expiration < today, 'expired'),
+                (expiration <= near, 'near'),
+                else_='valid').as_('lot_state'),
             balance.quantity.as_('quantity'),
+            Case((unusable, Literal(0.0)),
+                else_=balance.quantity).as_('usable_quantity'),
             template.default_uom.as_('unit'),
             # Sort keys: ordering on the Many2One fields would join their
             # tables (and the translations of location names) again.
@@ -553,8 +563,8 @@ class StockPosition(ModelSQL, ModelView):
     def view_attributes(cls):
         return super().view_attributes() + [
             ('/tree', 'visual',
-                If(Eval('expiry_state') == 'expired', 'danger',
-                    If(Eval('expiry_state') == 'near', 'warning', ''))),
+                If(Eval('lot_state').in_(['expired', 'recalled']), 'danger',
+                    If(Eval('lot_state') == 'near', 'warning', ''))),
             ]
 
 

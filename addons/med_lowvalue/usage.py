@@ -13,6 +13,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from .exceptions import CatalogError, QuantityError, UsageError
 from .document import DatedDraftMixin, NumberNameMixin
+from .lot import store_quantities
 
 __all__ = [
     'Usage', 'UsageLine', 'UsageReport', 'Move',
@@ -20,34 +21,6 @@ __all__ = [
 
 
 # Stock helpers shared with department_return.py --------------------------
-
-def store_quantities(location, products, date=None, company=None):
-    """Free quantity by (product id, lot id) in location and its bins.
-
-    Assigned moves are deducted (stock_assign), so that what another slip
-    has reserved is not offered twice.  Read without access check: a ward
-    user may not read stock moves, but must see what its store holds.
-    """
-    pool = Pool()
-    Product = pool.get('product.product')
-    Date = pool.get('ir.date')
-    if not location or not products:
-        return defaultdict(float)
-    context = {
-        'stock_date_end': date or Date.today(),
-        'stock_assign': True,
-        }
-    if company:
-        context['company'] = company.id
-    with without_check_access(), Transaction().set_context(context):
-        pbl = Product.products_by_location(
-            [location.id], with_childs=True, grouping=('product', 'lot'),
-            grouping_filter=(list({p.id for p in products}),))
-    quantities = defaultdict(float)
-    for (_, product, lot), quantity in pbl.items():
-        quantities[(product, lot)] += quantity
-    return quantities
-
 
 def fefo_lot(location, product, date=None, company=None):
     "The usable lot of product in location that expires first, or None."

@@ -107,6 +107,7 @@ class Requisition(metaclass=PoolMeta):
 
 class ConsolidateStart(ModelView):
     "Choose the requisitions to consolidate"
+    __string__ = "Consolidate Requisitions"
     __name__ = 'med.purchase.consolidate.start'
     requisitions = fields.Many2Many(
         'med.requisition', None, None, "Requisitions", required=True,
@@ -117,6 +118,7 @@ class ConsolidateStart(ModelView):
 
 class ConsolidateLine(ModelView):
     "What one store lacks of one product"
+    __string__ = "Consolidation Line"
     __name__ = 'med.purchase.consolidate.line'
     warehouse = fields.Many2One('stock.location', "Store", readonly=True)
     product = fields.Many2One('product.product', "Product", readonly=True)
@@ -352,6 +354,7 @@ class Consolidate(Wizard):
 
 class ConsolidateReview(ModelView):
     "Review what will be ordered"
+    __string__ = "Consolidation Review"
     __name__ = 'med.purchase.consolidate.review'
     lines = fields.One2Many(
         'med.purchase.consolidate.line', None, "Lines", readonly=True)

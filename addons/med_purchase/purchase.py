@@ -243,6 +243,7 @@ class PurchaseLine(metaclass=PoolMeta):
 
 
 class PurchaseCancelStart(ModelView):
+    __string__ = "Cancel a Purchase"
     __name__ = 'med.purchase.cancel.start'
     reason = fields.Text("Reason", required=True)
 

@@ -544,6 +544,7 @@ class PurchaseLine(metaclass=PoolMeta):
 
 class PurchaseReceiptCreateStart(ModelView):
     "Receive against an order"
+    __string__ = "Receive against a Purchase"
     __name__ = 'med.purchase.receipt.create.start'
     purchase = fields.Many2One(
         'purchase.purchase', "Purchase Order", required=True,
@@ -672,6 +673,7 @@ class PurchaseReceiptCreate(Wizard):
 
 class PurchaseReturnStart(ModelView):
     "Return an order's goods to the supplier"
+    __string__ = "Return a Purchase"
     __name__ = 'med.purchase.return.start'
     purchase = fields.Many2One(
         'purchase.purchase', "Purchase Order", readonly=True)
@@ -690,6 +692,7 @@ class PurchaseReturnStart(ModelView):
 
 class PurchaseReturnLine(ModelView):
     "Lot received against an order"
+    __string__ = "Purchase Return Line"
     __name__ = 'med.purchase.return.line'
     purchase_line = fields.Many2One(
         'purchase.line', "Order Line", readonly=True)

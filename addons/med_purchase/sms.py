@@ -435,11 +435,13 @@ class SMS(Workflow, ModelSQL, ModelView):
         and subject.  Sending happens after the transaction is committed."""
         with without_check_access():
             messages = cls.create([cls._notice_values(n) for n in notices])
+            # The buyer sees why the supplier was not told
+            cls.mark_failed([m for m in messages if not m.phone])
             emails = [(m, n.get('subject')) for m, n in zip(messages, notices)
                 if m.email]
             for message, subject in emails:
                 message.send_email(subject)
-            pending = [m for m in messages if m.state == 'pending']
+            pending = [m for m in messages if m.phone]
             if pending:
                 cls.__queue__.send(pending)
         return messages
@@ -458,8 +460,6 @@ class SMS(Workflow, ModelSQL, ModelView):
         if notice.get('company'):
             values['company'] = notice['company'].id
         if not values['phone']:
-            # The buyer sees why the supplier was not told
-            values['state'] = 'failed'
             values['next_attempt'] = None
             values['last_error'] = gettext(
                 'med_purchase.msg_sms_no_phone', party=party.rec_name)
@@ -544,7 +544,7 @@ class SMS(Workflow, ModelSQL, ModelView):
                     [m for m in messages if m.last_error != error],
                     {'last_error': error})
                 return
-            done = []
+            done, sent, failed = [], [], []
             for message in messages:
                 signature = configuration.get_signature(message.company)
                 try:
@@ -555,7 +555,8 @@ class SMS(Workflow, ModelSQL, ModelView):
                             message.key, message.phone, message.body,
                             signature)
                 except GatewayError as error:
-                    message._record_failure(error.message, configuration)
+                    if message._record_failure(error.message, configuration):
+                        failed.append(message)
                     done.append(message)
                     logger.info(
                         "SMS %s to %s not sent: %s",
@@ -565,7 +566,7 @@ class SMS(Workflow, ModelSQL, ModelView):
                         # keep their turn for the next run.
                         break
                 else:
-                    message.state = 'sent'
+                    sent.append(message)
                     message.sent_at = dt.datetime.now()
                     message.attempts += 1
                     message.next_attempt = None
@@ -573,6 +574,20 @@ class SMS(Workflow, ModelSQL, ModelView):
                     message.gateway_reference = reference
                     done.append(message)
             cls.save(done)
+            cls.mark_sent(sent)
+            cls.mark_failed(failed)
+
+    @classmethod
+    @Workflow.transition('sent')
+    def mark_sent(cls, messages):
+        "The gateway accepted the message (no button: the sender)"
+        pass
+
+    @classmethod
+    @Workflow.transition('failed')
+    def mark_failed(cls, messages):
+        "No phone, or the last attempt failed (no button: the sender)"
+        pass
 
     @property
     def language(self):
@@ -582,14 +597,16 @@ class SMS(Workflow, ModelSQL, ModelView):
         return Transaction().language
 
     def _record_failure(self, error, configuration):
+        "Record the failed attempt; True when it was the last one"
         self.attempts += 1
         self.last_error = error
         if self.attempts >= configuration.max_attempts:
-            self.state = 'failed'
             self.next_attempt = None
+            return True
         else:
             self.next_attempt = (
                 dt.datetime.now() + configuration.retry_after(self.attempts))
+            return False
 
 
 class Cron(metaclass=PoolMeta):

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Everything a user of the product reads, in zh_CN, and what is still English.
+
+Walks what the users of the product reach, as Tryton serves it to them in
+zh_CN: for each role (the groups of ``med_consumables_base``) the menus it
+sees, their actions and tabs, the views those actions open (labels, pages,
+buttons, the lists inside forms), every field of those views (label, help,
+selection values), wizards' steps and buttons; plus every ``ir.message`` of
+the product's modules and of the Tryton modules whose errors our users meet
+(stock, purchase, product, party, company, currency, ir, res).
+
+A string is English when it has a word of Latin letters that is not an
+accepted code (UDI, GS1, …) and no Chinese character: the translation is
+missing.  ``tests/test_zh_cn.py`` fails on any; run this to see them::
+
+    .venv/bin/python scripts/zh_check.py
+"""
+import re
+import sys
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULE = 'med_purchase'  # activates the three modules of the product
+
+# Modules whose messages our users meet in their flows
+MESSAGE_MODULES = {
+    'ir', 'res', 'product', 'party', 'company', 'currency', 'stock',
+    'stock_lot', 'stock_lot_sled', 'purchase', 'purchase_request',
+    'account_invoice', 'account_invoice_stock', 'stock_consignment',
+    }
+CJK = re.compile(r'[\u4e00-\u9fff]')
+WORD = re.compile(r'[A-Za-z]{3,}')
+PLACEHOLDER = re.compile(r'%\(\w+\)[sdrf]|%[sdrf]|\{[^}]*\}')
+# Codes and names that are the same in Chinese
+ALLOWED = {
+    'UDI', 'GS1', 'GTIN', 'HIS', 'SMS', 'CSV', 'URL', 'XML', 'PDF', 'JSON',
+    'RPC', 'API', 'SPD', 'ICU', 'Tryton', 'ISO', 'UTC', 'HIBC', 'SSCC',
+    'QR', 'DI', 'PI', 'SKU', 'VAT', 'IBAN', 'BIC', 'SMTP', 'HTTP', 'HTTPS',
+    'Skype', 'Jabber', 'English',
+    }
+ATTRIBUTES = ('string', 'sum', 'help', 'confirm')
+
+
+def english(text):
+    "True when text is a missing translation"
+    if not text or not isinstance(text, str):
+        return False
+    text = PLACEHOLDER.sub(' ', text)
+    if CJK.search(text):
+        return False
+    # all-capital words are codes (PTCA, ZXK)
+    return any(w not in ALLOWED and not w.isupper()
+        for w in WORD.findall(text))
+
+
+def roles():
+    sys.path.insert(0, str(ROOT / 'scripts'))
+    from access_matrix import ROLES
+    return ROLES
+
+
+def collect():
+    """[(kind, where, text)] of English strings reachable by the product's
+    users, in the database of the current transaction (zh_CN loaded)."""
+    from trytond.pool import Pool
+    from trytond.transaction import Transaction
+    from trytond.wizard import StateView
+    pool = Pool()
+    ModelData = pool.get('ir.model.data')
+    Menu = pool.get('ir.ui.menu')
+    User = pool.get('res.user')
+    Message = pool.get('ir.message')
+    Action = pool.get('ir.action')
+    ActWindow = pool.get('ir.action.act_window')
+    View = pool.get('ir.ui.view')
+    Translation = pool.get('ir.translation')
+    found = {}
+
+    def check(kind, where, text):
+        if english(text):
+            found.setdefault((kind, where, text), None)
+
+    menus = set()
+    for role, (xml_id, _) in roles().items():
+        group = ModelData.get_id('med_consumables_base', xml_id)
+        user, = User.create([{
+                    'login': f'zh_check_{role}', 'name': role,
+                    'groups': [('add', [group])],
+                    }])
+        with Transaction().set_user(user.id), Transaction().set_context(
+                _check_access=True):
+            User._get_groups_cache.clear()
+            menus.update(m.id for m in Menu.search([]))
+    views, wizards = set(), set()
+    with Transaction().set_context(language='zh_CN'):
+        for menu in Menu.browse(sorted(menus)):
+            check('menu', menu.complete_name, menu.name)
+            if not menu.action:
+                continue
+            action = menu.action
+            check('action', menu.complete_name, action.name)
+            if action.type == 'ir.action.act_window':
+                window = ActWindow(Action.get_action_id(action.id))
+                for tab in window.act_window_domains:
+                    check('tab', menu.complete_name, tab.name)
+                model = window.res_model
+                ids = [v.view.id for v in window.act_window_views]
+                if ids:
+                    views.update((model, i, None) for i in ids)
+                else:
+                    views.update(
+                        [(model, None, 'tree'), (model, None, 'form')])
+            elif action.type == 'ir.action.wizard':
+                wizards.add(pool.get('ir.action.wizard')(
+                        Action.get_action_id(action.id)).wiz_name)
+        # Wizards of the views' buttons and the menus
+        wizard_names = {
+            w.wiz_name for w in pool.get('ir.action.wizard').search([])
+            if w.wiz_name.startswith('med.')} | {w for w in wizards if w}
+        for name in sorted(wizard_names):
+            Wizard = pool.get(name, type='wizard')
+            for state_name, state in Wizard.states.items():
+                if not isinstance(state, StateView):
+                    continue
+                view_id = ModelData.get_id(*state.view.split('.')) if (
+                    state.view and '.' in state.view) else None
+                views.add((state.model_name, view_id, 'form'))
+                for button in state.buttons:
+                    check('wizard button', f'{name}/{state_name}',
+                        Translation.get_source(
+                            f'{name},{state_name},{button.state}',
+                            'wizard_button', 'zh_CN', button.string)
+                        or button.string)
+        seen = set()
+        todo = sorted(views, key=str)
+        while todo:
+            model, view_id, view_type = todo.pop()
+            if (model, view_id, view_type) in seen:
+                continue
+            seen.add((model, view_id, view_type))
+            Model = pool.get(model)
+            result = Model.fields_view_get(view_id=view_id,
+                view_type=view_type or View(view_id).type)
+            where = f'{model} {result["type"]} view'
+            arch = etree.fromstring(result['arch'])
+            for element in arch.iter():
+                for attribute in ATTRIBUTES:
+                    check('view', where, element.get(attribute))
+            for fname, field in result['fields'].items():
+                fwhere = f'{model}.{fname}'
+                check('field', fwhere, field.get('string'))
+                check('help', fwhere, field.get('help'))
+                selection = field.get('selection')
+                if isinstance(selection, (list, tuple)):
+                    for _, label in selection:
+                        check('selection', fwhere, label)
+                relation = field.get('relation')
+                if relation and field['type'] in {'one2many', 'many2many'}:
+                    # the list shown inside the form
+                    todo.append((relation, None, 'tree'))
+        for message in Message.search([]):
+            data = ModelData.search([
+                    ('model', '=', 'ir.message'),
+                    ('db_id', '=', message.id)], limit=1)
+            if not data:
+                continue
+            module = data[0].module
+            if module.startswith('med_') or module in MESSAGE_MODULES:
+                check('message', f'{module}.{data[0].fs_id}', message.text)
+    return sorted(found)
+
+
+def load_zh_cn():
+    from trytond.pool import Pool
+    Lang = Pool().get('ir.lang')
+    lang, = Lang.search([('code', '=', 'zh_CN')])
+    Lang.load_translations([lang])
+
+
+def main():
+    import os
+    import tempfile
+    os.environ.setdefault('TRYTOND_DATABASE__URI', 'sqlite://')
+    os.environ.setdefault('DB_NAME', ':memory:')
+    os.environ.setdefault('DB_CACHE', tempfile.mkdtemp())
+    from trytond.tests.test_tryton import DB_NAME, activate_module
+    from trytond.transaction import Transaction
+    activate_module(MODULE)
+    with Transaction().start(DB_NAME, 0) as transaction:
+        load_zh_cn()
+        found = collect()
+        transaction.rollback()
+    for kind, where, text in found:
+        print(f'{kind:14} {where:60} {text}')
+    print(f'{len(found)} English strings', file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
