@@ -25,7 +25,8 @@ spec.loader.exec_module(zh_check)
 
 OVERRIDES = [
     ('med_consumables_base', []),
-    ('med_purchase', ['purchase', 'purchase_request', 'account_invoice']),
+    ('med_purchase',
+        ['purchase', 'purchase_request', 'account_invoice', 'account']),
     ]
 
 

@@ -10,17 +10,11 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
+from med_consumables_base.tools import today
+
 from .exceptions import LotExpiredError, LotNearExpiryWarning, LotRecalledError
 
 NEAR_EXPIRY_DAYS = 30
-
-
-def today():
-    """The date of the transaction: the context's date (a scenario, a
-    report for another day) or the company's today.  The one helper every
-    date check of the module uses."""
-    context = Transaction().context
-    return context.get('date') or Pool().get('ir.date').today()
 
 
 _today = today

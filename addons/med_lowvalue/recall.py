@@ -12,8 +12,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from med_consumables_base.tools import today as _today
+
 from .exceptions import RecallError
-from .lot import today as _today
 
 RECALL_FIELDS = {'recalled', 'recall_reason', 'recalled_on', 'recalled_by'}
 PLACES = [

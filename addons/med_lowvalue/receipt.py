@@ -17,13 +17,14 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from med_consumables_base.tools import today as _today
+
 from .exceptions import (
     LotExpiredError, LotRecalledError, ReceiptDeleteError, ReceiptError,
     SupplierReturnError)
-from .lot import today as _today
 
+# med_purchase adds ('purchase', "Purchase"): a receipt against an order
 RECEIPT_KINDS = [
-    ('purchase', "Purchase"),
     ('self', "Self-Initiated"),
     ('gift', "Gift"),
     ]

@@ -23,6 +23,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from med_consumables_base.approval import button_clickers, set_timestamp
+from med_consumables_base.tools import format_quantity
 
 from .exceptions import CatalogError, QuantityError, RequisitionError
 from .document import NumberedDocumentMixin
@@ -46,8 +47,7 @@ AUDIT_READONLY = [state for state, _ in STATES]
 
 
 def _fmt(lang, quantity, unit):
-    "A quantity with its unit, e.g. 50 支"
-    return lang.format_number_symbol(quantity, unit, digits=unit.digits)
+    return format_quantity(quantity, unit, lang)
 
 
 class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):

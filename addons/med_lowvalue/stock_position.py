@@ -23,7 +23,9 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .lot import NEAR_EXPIRY_DAYS, today as _today
+from med_consumables_base.tools import today as _today
+
+from .lot import NEAR_EXPIRY_DAYS
 
 logger = logging.getLogger(__name__)
 

@@ -11,6 +11,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
+from med_consumables_base.tools import format_quantity
+
 from .exceptions import CatalogError, QuantityError, UsageError
 from .document import DatedDraftMixin, NumberNameMixin
 from .lot import store_quantities
@@ -81,10 +83,8 @@ def assign_or_raise(moves, lines, error, message, document):
                     product=product.rec_name,
                     lot=lot.rec_name if lot else '-',
                     location=location.rec_name,
-                    available=lang.format_number_symbol(
-                        unit.round(available), unit, digits=unit.digits),
-                    quantity=lang.format_number_symbol(
-                        unit.round(quantity), unit, digits=unit.digits)))
+                    available=format_quantity(available, unit, lang),
+                    quantity=format_quantity(quantity, unit, lang)))
     # Only a rounding difference gets here: still never half-move a slip.
     raise error(gettext(message,
             document=document.rec_name, product='', lot='',
