@@ -38,3 +38,35 @@ def test_keeper_cannot_delete_department_catalogue():
     row = expected['models']['med.department.catalog']
     assert 'D' not in row['warehouse'] and 'W' not in row['warehouse']
     assert 'D' in row['admin']
+
+
+def test_every_menu_opens_for_who_sees_it():
+    """A menu a role sees has an action the role may run: otherwise sao
+    answers the click with "没有定义任何操作" (请领单整合 showed to the
+    consumables administrator, whose groups its wizard did not have)."""
+    from trytond.pool import Pool
+    activate_module(access_matrix.MODULE)
+    with Transaction().start(DB_NAME, 0) as transaction:
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Menu = pool.get('ir.ui.menu')
+        User = pool.get('res.user')
+        Keyword = pool.get('ir.action.keyword')
+        dead = []
+        for role, (xml_id, _) in access_matrix.ROLES.items():
+            group = ModelData.get_id('med_consumables_base', xml_id)
+            user, = User.create([{
+                        'login': f'menu_{role}', 'name': role,
+                        'groups': [('add', [group])],
+                        }])
+            with Transaction().set_user(user.id), \
+                    Transaction().set_context(_check_access=True):
+                User._get_groups_cache.clear()
+                for menu in Menu.search([]):
+                    if menu.childs or not menu.action:
+                        continue
+                    if not Keyword.get_keyword(
+                            'tree_open', ('ir.ui.menu', menu.id)):
+                        dead.append((role, menu.complete_name))
+        transaction.rollback()
+    assert not dead, dead

@@ -250,7 +250,9 @@ class RequisitionConcurrencyTestCase(unittest.TestCase):
         self.assertEqual(
             [r[0] for r in results], ['error', 'ok'], msg=outcomes)
         self.assertIn("Nothing can be issued", results[0][1])
-        self.assertIn("no usable stock of 注射器A", results[0][1])
+        # the loser is told why: the winner's issue holds the last units
+        self.assertIn('"注射器A" 5', results[0][1])
+        self.assertIn("reserved by other issues", results[0][1])
         with Transaction().start(DB_NAME, 0, context=self._context()):
             physical, available = self._lot_stock(product, lot)
             self.assertEqual((physical, available), (5, 0))
