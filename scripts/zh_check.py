@@ -127,6 +127,9 @@ def collect(include_admin=False):
                 for tab in window.act_window_domains:
                     check('tab', menu.complete_name, tab.name)
                 model = window.res_model
+                if window.context_model:
+                    # the filters shown above the list
+                    views.add((window.context_model, None, 'form'))
                 ids = [v.view.id for v in window.act_window_views]
                 if ids:
                     views.update((model, i, None) for i in ids)

@@ -140,7 +140,11 @@ Sao.Tab.tabs.slice().forEach(t => t.close(false));
 
 
 def check_screen(driver, problems, where, english_too=True):
-    busy(driver)
+    try:
+        busy(driver)
+    except sao.SaoError as e:
+        # a hang often follows a JavaScript error: say which
+        raise sao.SaoError(f'{e}; console: {console_errors(driver)}')
     errors = console_errors(driver)
     if errors:
         problems.append((where, 'console', errors))
