@@ -210,6 +210,14 @@ def relogin(driver, sao_login, login):
         driver.switch_to.alert.accept()
     except Exception:
         pass
+    try:
+        # nothing may hold the page (unsaved record prompt) nor bring the
+        # old session back (sao keeps it in the browser's storage)
+        driver.execute_script(
+            "window.onbeforeunload = null; jQuery(window).off('beforeunload');"
+            " localStorage.clear(); sessionStorage.clear();")
+    except Exception:
+        pass
     driver.get('about:blank')
     return sao_login(login)
 
