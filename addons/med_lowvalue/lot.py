@@ -59,9 +59,15 @@ def usable_quantities(
     date, is stock nobody may issue, use or count on to cover a need
     (requisition top-up and maximum, 请领单整合), so it is left out.
     """
+    return usable_of(store_quantities(
+            location, products, date=date, company=company, assign=assign),
+        date)
+
+
+def usable_of(quantities, date=None):
+    """Per product id, the usable part of quantities by (product id, lot id)
+    (store_quantities): what is not in a recalled or expired lot."""
     Lot = Pool().get('stock.lot')
-    quantities = store_quantities(
-        location, products, date=date, company=company, assign=assign)
     with without_check_access():
         lots = Lot.browse({l for _, l in quantities if l})
         unusable = {l.id for l in lots if not l.is_usable(date)}

@@ -27,7 +27,7 @@ from med_consumables_base.tools import format_quantity
 
 from .exceptions import CatalogError, QuantityError, RequisitionError
 from .document import NumberedDocumentMixin
-from .lot import store_quantities, usable_quantities
+from .lot import store_quantities, usable_of, usable_quantities
 
 STATES = [
     ('draft', "Draft"),
@@ -420,8 +420,10 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
                         f'{s["reason"]}'
                         for s in cls.shortfalls(empty)) or '-'))
         # What could not be issued is said at once, with its reason: the
-        # client opens the shortfall window (proteus returns the wizard)
-        if cls.shortfalls(cls.browse(requisitions)):
+        # client opens the shortfall window (proteus returns the wizard),
+        # which computes the stock figures; here a pending line is enough
+        if any(l.pending_quantity and l.pending_quantity > 0
+                for r in cls.browse(requisitions) for l in r.lines):
             pool = Pool()
             ModelData = pool.get('ir.model.data')
             Action = pool.get('ir.action')
@@ -455,7 +457,7 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
             lines = by_store[store]
             products = list({l.product for l in lines})
             total = store_quantities(store, products, assign=False)
-            usable = usable_quantities(store, products)
+            usable = usable_of(total)
             free = usable_quantities(store, products, assign=True)
             for line in lines:
                 product = line.product
