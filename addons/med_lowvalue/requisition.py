@@ -46,10 +46,6 @@ STATES = [
 AUDIT_READONLY = [state for state, _ in STATES]
 
 
-def _fmt(lang, quantity, unit):
-    return format_quantity(quantity, unit, lang)
-
-
 class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
     "Department requisition (请领单)"
     __string__ = "Department Requisition"
@@ -489,7 +485,7 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
                         'unusable': unusable,
                         'unit': uom,
                         'reason': gettext('med_lowvalue.' + reason),
-                        'text': _fmt(lang, pending, uom),
+                        'text': format_quantity(pending, uom, lang),
                         })
         return result
 
@@ -877,10 +873,11 @@ class RequisitionLine(ModelSQL, ModelView):
                             'med_lowvalue.msg_requisition_over_maximum',
                             product=product.rec_name,
                             department=department.rec_name,
-                            quantity=_fmt(lang, quantity, uom),
-                            maximum=_fmt(lang, maximum, uom),
-                            stock=_fmt(lang, in_stock, uom),
-                            allowed=_fmt(lang, max(allowed, 0), uom)))
+                            quantity=format_quantity(quantity, uom, lang),
+                            maximum=format_quantity(maximum, uom, lang),
+                            stock=format_quantity(in_stock, uom, lang),
+                            allowed=format_quantity(
+                                max(allowed, 0), uom, lang)))
 
     @classmethod
     def catalog_entries(cls, department, products, domain=None):
@@ -1072,7 +1069,8 @@ class RequisitionShortfallLine(ModelView):
     reserved = fields.Float(
         "Reserved", digits='unit', readonly=True,
         help="Usable stock reserved by other issues.")
-    unusable = fields.Float("Recalled or Expired", digits='unit', readonly=True)
+    unusable = fields.Float(
+        "Recalled or Expired", digits='unit', readonly=True)
     unit = fields.Many2One('product.uom', "Unit", readonly=True)
     reason = fields.Char("Reason", readonly=True)
 

@@ -13,8 +13,10 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
+from med_consumables_base.tools import format_quantity
+
 from .exceptions import IssueError, ReceiptError
-from .requisition import PdfWhenAvailableMixin, _fmt
+from .requisition import PdfWhenAvailableMixin
 
 # Products per call of stock.move assign_try: it matches each move against
 # every (location, product, lot) quantity of the call, so one call for a
@@ -301,10 +303,9 @@ class ShipmentInternal(metaclass=PoolMeta):
                             product=move.product.rec_name,
                             lot=move.lot.rec_name if move.lot else '-',
                             location=move.from_location.rec_name,
-                            available=_fmt(
-                                lang, uom.round(quantity + issued[key]), uom),
-                            quantity=_fmt(
-                                lang, uom.round(issued[key]), uom)))
+                            available=format_quantity(
+                                quantity + issued[key], uom, lang),
+                            quantity=format_quantity(issued[key], uom, lang)))
 
     @staticmethod
     def _stock_key(move):
@@ -406,8 +407,8 @@ class ShipmentInternal(metaclass=PoolMeta):
                 raise ReceiptError(gettext(
                         'med_lowvalue.msg_issue_receive_quantity',
                         product=move.product.rec_name,
-                        quantity=_fmt(lang, quantity, unit),
-                        shipped=_fmt(lang, move.quantity, unit)))
+                        quantity=format_quantity(quantity, unit, lang),
+                        shipped=format_quantity(move.quantity, unit, lang)))
             shortfall = unit.round(move.quantity - quantity)
             if not shortfall:
                 continue
@@ -416,7 +417,7 @@ class ShipmentInternal(metaclass=PoolMeta):
                 raise ReceiptError(gettext(
                         'med_lowvalue.msg_issue_receive_reason',
                         product=move.product.rec_name,
-                        shortfall=_fmt(lang, shortfall, unit)))
+                        shortfall=format_quantity(shortfall, unit, lang)))
             if quantity:
                 Move.copy([move], default={
                         'quantity': shortfall,
