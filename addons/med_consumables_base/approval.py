@@ -4,8 +4,9 @@ import datetime as dt
 import functools
 from collections import defaultdict
 
+from trytond.modules.company.model import set_employee
 from trytond.pool import Pool
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
 
 
 def set_timestamp(field):
@@ -18,6 +19,21 @@ def set_timestamp(field):
             return result
         return wrapper
     return decorator
+
+
+def stamp(step):
+    """The audit convention: a transition records who did the step (the
+    user's current employee in <step>_by) and when (<step>_at)."""
+    def decorator(func):
+        return set_employee(f'{step}_by')(set_timestamp(f'{step}_at')(func))
+    return decorator
+
+
+def current_employee():
+    "The employee the user works as (None for a user without one)"
+    User = Pool().get('res.user')
+    employee = User(Transaction().user).employee
+    return employee.id if employee else None
 
 
 def button_clickers(model, button, records):

@@ -1,18 +1,20 @@
 # 科室退货单: a department sends items back from its store to the
 # supplying warehouse; the warehouse manager approves (the stock is then
 # reserved) and the keeper receives them (the moves are done).
-import datetime as dt
-
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.company import CompanyReport
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.transaction import Transaction, without_check_access
+
+from med_consumables_base.approval import stamp
+from med_consumables_base.tools import today
 
 from .exceptions import QuantityError, ReturnError
-from .document import DatedDraftMixin, NumberNameMixin
+from .document import (
+    DatedDraftMixin, DepartmentDocumentMixin, NumberNameMixin,
+    audit_datetime, audit_employee, migrate_user_stamps)
 from .usage import assign_or_raise, is_lot_tracked, store_quantities
 
 __all__ = ['DepartmentReturn', 'DepartmentReturnLine',
@@ -27,13 +29,14 @@ REASONS = [
     ]
 
 
-class DepartmentReturn(
-        DatedDraftMixin, NumberNameMixin, Workflow, ModelSQL, ModelView):
+class DepartmentReturn(DepartmentDocumentMixin, DatedDraftMixin,
+        NumberNameMixin, Workflow, ModelSQL, ModelView):
     "Department Return"
     __name__ = 'med.department.return'
     _msg_delete = 'msg_return_delete'
     _msg_modify = 'msg_return_modify'
     _number_sequence = 'sequence_department_return'
+    _audit_steps = ('submitted', 'approved', 'done')
     __string__ = "Department Return"
     _rec_name = 'number'
 
@@ -93,14 +96,8 @@ class DepartmentReturn(
             help="Some returned lots are recalled: the warehouse must "
             "quarantine them."),
         'get_has_recalled')
-    submitted_by = fields.Many2One(
-        'res.user', "Submitted By", readonly=True)
-    submitted_at = fields.Timestamp("Submitted At", readonly=True)
-    approved_by = fields.Many2One(
-        'res.user', "Approved By", readonly=True)
-    approved_at = fields.Timestamp("Approved At", readonly=True)
-    done_by = fields.Many2One('res.user', "Received By", readonly=True)
-    done_at = fields.Timestamp("Received At", readonly=True)
+    done_by = audit_employee("Received By")
+    done_at = audit_datetime("Received At")
     state = fields.Selection([
             ('draft', "Draft"),
             ('submitted', "Submitted"),
@@ -164,31 +161,21 @@ class DepartmentReturn(
                 })
 
     @classmethod
+    def __register__(cls, module):
+        migrate_user_stamps(cls, ['submitted_by', 'approved_by', 'done_by'])
+        super().__register__(module)
+
+    @classmethod
     def default_state(cls):
         return 'draft'
 
     @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
     def default_date(cls):
-        return Pool().get('ir.date').today()
-
-    @classmethod
-    def default_department(cls):
-        Department = Pool().get('med.department')
-        departments = Department.user_departments()
-        if len(departments) == 1:
-            return departments[0]
+        return today()
 
     @classmethod
     def default_warehouse(cls):
-        Department = Pool().get('med.department')
-        department = cls.default_department()
-        if department is not None:
-            with without_check_access():
-                return Department(department).supply_warehouse.id
+        return cls._default_supply_warehouse()
 
     @fields.depends('department', 'warehouse')
     def on_change_department(self):
@@ -216,17 +203,8 @@ class DepartmentReturn(
     @classmethod
     def copy(cls, returns, default=None):
         default = default.copy() if default is not None else {}
-        default.setdefault('number', None)
-        default.setdefault('date', Pool().get('ir.date').today())
-        for name in ['submitted_by', 'submitted_at', 'approved_by',
-                'approved_at', 'done_by', 'done_at']:
-            default.setdefault(name, None)
         default.setdefault('lines.moves', None)
         return super().copy(returns, default=default)
-
-    @classmethod
-    def _now(cls):
-        return dt.datetime.now()
 
     @classmethod
     def check_lines(cls, returns):
@@ -249,16 +227,14 @@ class DepartmentReturn(
     @classmethod
     @ModelView.button
     @Workflow.transition('submitted')
+    @stamp('submitted')
     def submit(cls, returns):
         cls.check_lines(returns)
-        cls.write(returns, {
-                'submitted_by': Transaction().user,
-                'submitted_at': cls._now(),
-                })
 
     @classmethod
     @ModelView.button
     @Workflow.transition('approved')
+    @stamp('approved')
     def approve(cls, returns):
         "Reserve the returned lots in the department store"
         pool = Pool()
@@ -270,23 +246,16 @@ class DepartmentReturn(
             Move.save(moves)
             assign_or_raise(moves, lines, ReturnError,
                 'med_lowvalue.msg_return_insufficient_stock', return_)
-        cls.write(returns, {
-                'approved_by': Transaction().user,
-                'approved_at': cls._now(),
-                })
 
     @classmethod
     @ModelView.button
     @Workflow.transition('done')
+    @stamp('done')
     def do(cls, returns):
         pool = Pool()
         Move = pool.get('stock.move')
         Move.do([m for r in returns for l in r.lines for m in l.moves
                 if m.state == 'assigned'])
-        cls.write(returns, {
-                'done_by': Transaction().user,
-                'done_at': cls._now(),
-                })
 
     @classmethod
     @ModelView.button
@@ -304,12 +273,7 @@ class DepartmentReturn(
         # Cancelled reservations are dropped: approving again reserves anew.
         Move.delete([m for r in returns for l in r.lines for m in l.moves
                 if m.state == 'cancelled'])
-        cls.write(returns, {
-                'submitted_by': None,
-                'submitted_at': None,
-                'approved_by': None,
-                'approved_at': None,
-                })
+        cls._reset_steps(returns, ['submitted', 'approved'])
 
 
 class DepartmentReturnLine(ModelSQL, ModelView):

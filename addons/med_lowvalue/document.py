@@ -1,9 +1,119 @@
 # What the department documents (请领单, 使用单, 科室退货单) share.
+from sql import Table
+
+from trytond import backend
 from trytond.i18n import gettext
+from trytond.model import fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import without_check_access
+from trytond.transaction import Transaction, without_check_access
+
+from med_consumables_base.tools import today
+
+
+def audit_employee(string, **kwargs):
+    """Who did a step (the audit convention: employee + DateTime).  Only
+    the step's transition sets it (approval.stamp), so it is read-only in
+    every state and the RPC guard refuses it in a create or a write."""
+    return fields.Many2One(
+        'company.employee', string, readonly=True,
+        domain=[('company', '=', Eval('company', -1))], **kwargs)
+
+
+def audit_datetime(string, **kwargs):
+    "When a step was done (set with its audit_employee)"
+    return fields.DateTime(string, readonly=True, **kwargs)
+
+
+class DepartmentDocumentMixin:
+    """What a department's document (请领单, 使用单, 科室退货单) shares:
+    the company and department it is made for, its date, the audit stamps
+    of its steps and what a copy starts again from.
+
+    _audit_steps: the steps stamped <step>_by / <step>_at (the model
+    defines the fields beyond submitted and approved); _date_field: the
+    document's date field, today on a copy.
+    """
+    __slots__ = ()
+    _audit_steps = ('submitted', 'approved')
+    _date_field = 'date'
+
+    submitted_by = audit_employee("Submitted By")
+    submitted_at = audit_datetime("Submitted At")
+    approved_by = audit_employee("Approved By")
+    approved_at = audit_datetime("Approved At")
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_department(cls):
+        "The user's department, when they work for one only"
+        Department = Pool().get('med.department')
+        departments = Department.user_departments()
+        if len(departments) == 1:
+            return departments[0]
+
+    @classmethod
+    def _default_supply_warehouse(cls):
+        "The store that supplies the default department"
+        Department = Pool().get('med.department')
+        department = cls.default_department()
+        if department is not None:
+            # a department user may not read the central store
+            with without_check_access():
+                warehouse = Department(department).supply_warehouse
+                return warehouse.id if warehouse else None
+
+    @classmethod
+    def _audit_fields(cls, steps=None):
+        return [f'{step}_{part}' for step in (steps or cls._audit_steps)
+            for part in ('by', 'at')]
+
+    @classmethod
+    def _reset_steps(cls, records, steps):
+        "Forget who did the steps: the document went back to draft"
+        cls.write(list(records), dict.fromkeys(cls._audit_fields(steps)))
+
+    @classmethod
+    def copy(cls, records, default=None):
+        """A copy is a new draft: a new number, today's date, nobody has
+        submitted or approved it yet."""
+        default = default.copy() if default is not None else {}
+        for name in ['number'] + cls._audit_fields():
+            default.setdefault(name, None)
+        default.setdefault(cls._date_field, today())
+        return super().copy(records, default=default)
+
+
+def migrate_user_stamps(cls, names):
+    """Until 2026-12 使用单 and 科室退货单 stamped the res.user: their
+    *_by columns become the user's employee (and lose the foreign key to
+    res_user, which the new one to company_employee replaces)."""
+    TableHandler = backend.TableHandler
+    if not TableHandler.table_exist(cls._table):
+        return
+    table_h = cls.__table_handler__()
+    cursor = Transaction().connection.cursor()
+    model_field = Table('ir_model_field')
+    user = Table('res_user')
+    table = cls.__table__()
+    for name in names:
+        if not table_h.column_exist(name):
+            continue
+        cursor.execute(*model_field.select(model_field.relation,
+                where=(model_field.model == cls.__name__)
+                & (model_field.name == name)))
+        row = cursor.fetchone()
+        if not row or row[0] != 'res.user':
+            continue
+        table_h.drop_fk(name)
+        column = getattr(table, name)
+        cursor.execute(*table.update([column],
+                user.select(user.employee, where=user.id == column),
+                where=column != None))  # noqa: E711
 
 
 class NumberedDocumentMixin:

@@ -14,7 +14,6 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company import CompanyReport
-from trytond.modules.company.model import employee_field, set_employee
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
@@ -22,11 +21,13 @@ from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from med_consumables_base.approval import button_clickers, set_timestamp
-from med_consumables_base.tools import format_quantity
+from med_consumables_base.approval import button_clickers, stamp
+from med_consumables_base.tools import format_quantity, today
 
 from .exceptions import CatalogError, QuantityError, RequisitionError
-from .document import NumberedDocumentMixin
+from .document import (
+    DepartmentDocumentMixin, NumberedDocumentMixin, audit_datetime,
+    audit_employee)
 from .lot import store_quantities, usable_of, usable_quantities
 
 STATES = [
@@ -40,18 +41,15 @@ STATES = [
     ]
 
 
-# The audit stamps are set only by the transitions (set_employee), so they
-# are read-only in every state, draft included: the RPC guard then refuses
-# a requisition created or written with an approver nobody clicked.
-AUDIT_READONLY = [state for state, _ in STATES]
-
-
-class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
+class Requisition(DepartmentDocumentMixin, NumberedDocumentMixin, Workflow,
+        ModelSQL, ModelView):
     "Department requisition (请领单)"
     __string__ = "Department Requisition"
     __name__ = 'med.requisition'
     _number_sequence = 'sequence_requisition'
     _rec_name = 'number'
+    _audit_steps = ('submitted', 'approved', 'rejected')
+    _date_field = 'request_date'
 
     _states = {
         'readonly': Eval('state') != 'draft',
@@ -100,17 +98,13 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
             "Amount", currency='currency', digits='currency'),
         'get_amount')
 
-    submitted_by = employee_field("Submitted By", states=AUDIT_READONLY)
-    submitted_at = fields.DateTime("Submitted At", readonly=True)
-    approved_by = employee_field("Approved By", states=AUDIT_READONLY)
-    approved_at = fields.DateTime("Approved At", readonly=True)
     approvers = fields.Function(fields.Char(
             "Approvals",
             help="Who has approved so far (a large requisition needs "
             "more than one approver)."),
         'get_approvers')
-    rejected_by = employee_field("Rejected By", states=AUDIT_READONLY)
-    rejected_at = fields.DateTime("Rejected At", readonly=True)
+    rejected_by = audit_employee("Rejected By")
+    rejected_at = audit_datetime("Rejected At")
     reject_reason = fields.Text(
         "Rejection Reason", readonly=True,
         states={
@@ -217,30 +211,16 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
         return 'draft'
 
     @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
     def default_request_date(cls):
-        return Pool().get('ir.date').today()
+        return today()
 
     @classmethod
     def default_requested_by(cls):
         return Transaction().context.get('employee')
 
     @classmethod
-    def default_department(cls):
-        Department = Pool().get('med.department')
-        departments = Department.user_departments()
-        if len(departments) == 1:
-            return departments[0]
-
-    @classmethod
     def default_warehouse(cls):
-        Department = Pool().get('med.department')
-        department = cls.default_department()
-        if department is not None:
-            return Department(department).supply_warehouse.id
+        return cls._default_supply_warehouse()
 
     @fields.depends('department', 'warehouse')
     def on_change_department(self):
@@ -322,12 +302,8 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, requisitions, default=None):
         default = default.copy() if default is not None else {}
-        for name in [
-                'number', 'submitted_by', 'submitted_at', 'approved_by',
-                'approved_at', 'rejected_by', 'rejected_at',
-                'reject_reason', 'shipments']:
+        for name in ['reject_reason', 'shipments']:
             default.setdefault(name, None)
-        default.setdefault('request_date', cls.default_request_date())
         default.setdefault('lines.cancelled_quantity', 0)
         return super().copy(requisitions, default=default)
 
@@ -335,18 +311,12 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
     @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, requisitions):
-        cls.write(requisitions, {
-                'submitted_by': None,
-                'submitted_at': None,
-                'approved_by': None,
-                'approved_at': None,
-                })
+        cls._reset_steps(requisitions, ['submitted', 'approved'])
 
     @classmethod
     @ModelView.button
     @Workflow.transition('submitted')
-    @set_employee('submitted_by')
-    @set_timestamp('submitted_at')
+    @stamp('submitted')
     def submit(cls, requisitions):
         pool = Pool()
         Line = pool.get('med.requisition.line')
@@ -359,17 +329,13 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
         # The department's stock may have grown since the draft was saved
         Line.check_catalog(lines)
         Line.check_maximum(lines)
-        cls.write(requisitions, {
-                'rejected_by': None,
-                'rejected_at': None,
-                'reject_reason': None,
-                })
+        cls._reset_steps(requisitions, ['rejected'])
+        cls.write(requisitions, {'reject_reason': None})
 
     @classmethod
     @ModelView.button
     @Workflow.transition('approved')
-    @set_employee('approved_by')
-    @set_timestamp('approved_at')
+    @stamp('approved')
     def approve(cls, requisitions):
         pass
 
@@ -380,8 +346,7 @@ class Requisition(NumberedDocumentMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @Workflow.transition('rejected')
-    @set_employee('rejected_by')
-    @set_timestamp('rejected_at')
+    @stamp('rejected')
     def reject_with_reason(cls, requisitions, reason):
         if not reason or not reason.strip():
             raise RequisitionError(gettext(

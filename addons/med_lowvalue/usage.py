@@ -11,10 +11,13 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
-from med_consumables_base.tools import format_quantity
+from med_consumables_base.approval import current_employee, stamp
+from med_consumables_base.tools import format_quantity, today
 
 from .exceptions import CatalogError, QuantityError, UsageError
-from .document import DatedDraftMixin, NumberNameMixin
+from .document import (
+    DatedDraftMixin, DepartmentDocumentMixin, NumberNameMixin,
+    audit_datetime, audit_employee, migrate_user_stamps)
 from .lot import store_quantities
 
 __all__ = [
@@ -94,8 +97,8 @@ def assign_or_raise(moves, lines, error, message, document):
 
 # 使用单 --------------------------------------------------------------------
 
-class Usage(
-        DatedDraftMixin, NumberNameMixin, Workflow, ModelSQL, ModelView):
+class Usage(DepartmentDocumentMixin, DatedDraftMixin, NumberNameMixin,
+        Workflow, ModelSQL, ModelView):
     "Usage Slip"
     __name__ = 'med.usage'
     _msg_delete = 'msg_usage_delete'
@@ -103,6 +106,7 @@ class Usage(
     _msg_param = 'usage'
     _number_sequence = 'sequence_usage'
     __string__ = "Usage Slip"
+    _audit_steps = ('submitted', 'approved', 'near_expiry_accepted')
     _rec_name = 'number'
 
     _states = {
@@ -144,20 +148,14 @@ class Usage(
             'readonly': (Eval('state') != 'draft') | ~Eval('department'),
             })
     note = fields.Text("Note", states=_states)
-    submitted_by = fields.Many2One(
-        'res.user', "Submitted By", readonly=True)
-    submitted_at = fields.Timestamp("Submitted At", readonly=True)
-    approved_by = fields.Many2One(
-        'res.user', "Approved By", readonly=True)
-    approved_at = fields.Timestamp("Approved At", readonly=True)
-    near_expiry_accepted_by = fields.Many2One(
-        'res.user', "Near Expiry Accepted By", readonly=True,
+    near_expiry_accepted_by = audit_employee(
+        "Near Expiry Accepted By",
         states={
             'invisible': ~Eval('near_expiry_accepted_by'),
             },
         help="Who confirmed using lots that expire within 30 days.")
-    near_expiry_accepted_at = fields.Timestamp(
-        "Near Expiry Accepted At", readonly=True,
+    near_expiry_accepted_at = audit_datetime(
+        "Near Expiry Accepted At",
         states={
             'invisible': ~Eval('near_expiry_accepted_by'),
             })
@@ -215,23 +213,18 @@ class Usage(
                 })
 
     @classmethod
+    def __register__(cls, module):
+        migrate_user_stamps(cls, ['submitted_by', 'approved_by',
+                'near_expiry_accepted_by'])
+        super().__register__(module)
+
+    @classmethod
     def default_state(cls):
         return 'draft'
 
     @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
     def default_date(cls):
-        return Pool().get('ir.date').today()
-
-    @classmethod
-    def default_department(cls):
-        Department = Pool().get('med.department')
-        departments = Department.user_departments()
-        if len(departments) == 1:
-            return departments[0]
+        return today()
 
     @fields.depends('department')
     def on_change_with_location(self, name=None):
@@ -294,18 +287,8 @@ class Usage(
     @classmethod
     def copy(cls, usages, default=None):
         default = default.copy() if default is not None else {}
-        default.setdefault('number', None)
-        default.setdefault('date', Pool().get('ir.date').today())
-        for name in ['submitted_by', 'submitted_at', 'approved_by',
-                'approved_at', 'near_expiry_accepted_by',
-                'near_expiry_accepted_at']:
-            default.setdefault(name, None)
         default.setdefault('lines.moves', None)
         return super().copy(usages, default=default)
-
-    @classmethod
-    def _now(cls):
-        return dt.datetime.now()
 
     @classmethod
     def check_lines(cls, usages, warn=False):
@@ -351,20 +334,20 @@ class Usage(
     @classmethod
     @ModelView.button
     @Workflow.transition('submitted')
+    @stamp('submitted')
     def submit(cls, usages):
         accepted = cls.check_lines(usages, warn=True)
-        user, now = Transaction().user, cls._now()
-        to_write = [usages, {'submitted_by': user, 'submitted_at': now}]
         if accepted:
-            to_write += [accepted, {
-                    'near_expiry_accepted_by': user,
-                    'near_expiry_accepted_at': now,
-                    }]
-        cls.write(*to_write)
+            # the warning the user overrode is part of the audit
+            cls.write(accepted, {
+                    'near_expiry_accepted_by': current_employee(),
+                    'near_expiry_accepted_at': dt.datetime.now(),
+                    })
 
     @classmethod
     @ModelView.button
     @Workflow.transition('approved')
+    @stamp('approved')
     def approve(cls, usages):
         pool = Pool()
         Move = pool.get('stock.move')
@@ -381,10 +364,6 @@ class Usage(
                         ('origin', 'in', [str(l) for l in lines]),
                         ('state', '=', 'assigned'),
                         ]))
-        cls.write(usages, {
-                'approved_by': Transaction().user,
-                'approved_at': cls._now(),
-                })
 
     @classmethod
     @ModelView.button
@@ -396,12 +375,7 @@ class Usage(
     @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, usages):
-        cls.write(usages, {
-                'submitted_by': None,
-                'submitted_at': None,
-                'near_expiry_accepted_by': None,
-                'near_expiry_accepted_at': None,
-                })
+        cls._reset_steps(usages, ['submitted', 'near_expiry_accepted'])
 
 
 class UsageLine(ModelSQL, ModelView):

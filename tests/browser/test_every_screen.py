@@ -48,6 +48,10 @@ ALL_ROLES = ['ward', 'ward_head', 'ortho', 'keeper', 'keeper_head', 'buyer',
 _roles = os.environ.get('MED_SCREEN_ROLES', 'all')
 ROLES = ALL_ROLES if _roles == 'all' else [
     r for r in ALL_ROLES if r in _roles.split(',')]
+# MED_SCREEN_MENUS: only the menus whose path contains one of these
+# comma-separated texts (to look at one screen again)
+MENU_FILTER = [m for m in os.environ.get('MED_SCREEN_MENUS', '').split(',')
+    if m]
 TIMEOUT = 20
 PRODUCT_MENU = '医用耗材'
 # actions already checked in full by an earlier role (this session)
@@ -102,7 +106,9 @@ return {
 def leaf_menus(session):
     menus = session('model.ir.ui.menu.search_read', [], 0, None, None,
         ['complete_name', 'childs', 'action'], {'language': 'zh_CN'})
-    return [m for m in menus if not m['childs'] and m['action']]
+    return [m for m in menus if not m['childs'] and m['action']
+        and (not MENU_FILTER
+            or any(f in m['complete_name'] for f in MENU_FILTER))]
 
 
 def console_errors(driver):
