@@ -5,7 +5,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.company import CompanyReport
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 
 from med_consumables_base.approval import stamp
@@ -18,7 +18,7 @@ from .document import (
 from .usage import assign_or_raise, is_lot_tracked, store_quantities
 
 __all__ = ['DepartmentReturn', 'DepartmentReturnLine',
-    'DepartmentReturnReport', 'Move']
+    'DepartmentReturnReport']
 
 REASONS = [
     ('damaged', "Damaged"),
@@ -474,24 +474,3 @@ class DepartmentReturnReport(CompanyReport):
     __name__ = 'med.department.return.slip'
 
 
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
-
-    @classmethod
-    def _get_origin(cls):
-        return super()._get_origin() + ['med.department.return.line']
-
-    def sort_quantities(self, quantities, locations, grouping):
-        # Recalled and expired lots leave departments by being returned, but
-        # the FEFO order drops unusable lots: give them back to a return.
-        ReturnLine = Pool().get('med.department.return.line')
-        quantities = list(quantities)
-        result = list(super().sort_quantities(quantities, locations, grouping))
-        if isinstance(self.origin, ReturnLine) and 'lot' in grouping:
-            kept = {k for k, _ in result}
-            order = {l.id: i for i, l in enumerate(locations)}
-            result += sorted(
-                ((k, q) for k, q in quantities
-                    if k not in kept and k[0] in order),
-                key=lambda item: order[item[0][0]])
-        return result

@@ -10,7 +10,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .exceptions import LotShelfLifeError, PeriodError
+from .exceptions import PeriodError
 
 
 def last_day_of_previous_month(date):
@@ -157,77 +157,6 @@ class PeriodCloseMonthStart(ModelView):
         if self.date:
             self.date = last_day_of_previous_month(
                 first_day_of_next_month(self.date))
-
-
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
-
-    @classmethod
-    def check_period_closed(cls, moves):
-        # Tryton refuses with a generic access error; a user needs to know
-        # which document and which closed month, and callers catch one
-        # typed error for every document family.
-        Period = Pool().get('stock.period')
-
-        def get_date(move):
-            return move.effective_date or move.planned_date
-
-        def get_name(move):
-            document = move.shipment or move.origin
-            if document and document.id >= 0:
-                return f'{document.rec_name} ({move.rec_name})'
-            return move.rec_name
-
-        Period.check_open(moves, get_date, get_name=get_name)
-
-    @classmethod
-    def on_modification(cls, mode, moves, field_names=None):
-        super().on_modification(mode, moves, field_names=field_names)
-        # Tryton checks a write against the dates the moves had before it:
-        # a move (or a document setting its moves' date) could still be
-        # dated into a closed month.  Check the dates written as well.
-        if (mode == 'write'
-                and field_names & {'effective_date', 'planned_date'}):
-            cls.check_period_closed(moves)
-
-
-class Lot(metaclass=PoolMeta):
-    __name__ = 'stock.lot'
-
-    @classmethod
-    def validate_fields(cls, lots, field_names):
-        super().validate_fields(lots, field_names)
-        if field_names and 'shelf_life_expiration_date' not in field_names:
-            return
-        for lot in lots:
-            # stock_lot_sled refuses to close a stock period while a lot
-            # moved before it has a future shelf-life date (DESIGN §3): a
-            # consumable's expiry is its expiration date.
-            if lot.shelf_life_expiration_date:
-                raise LotShelfLifeError(gettext(
-                        'med_lowvalue.msg_period_lot_shelf_life',
-                        lot=lot.rec_name,
-                        product=lot.product.rec_name))
-
-    @classmethod
-    def check_modification(cls, mode, lots, values=None, external=False):
-        if (mode == 'write'
-                and 'expiration_date' in values
-                and 'shelf_life_expiration_date' not in values):
-            # Correcting a mistyped expiry after the month closed changes
-            # no stock quantity (Tryton's period caches ignore it); the
-            # write is logged like any other.
-            with Transaction().set_context(_med_expiry_correction=True):
-                return super().check_modification(
-                    mode, lots, values=values, external=external)
-        return super().check_modification(
-            mode, lots, values=values, external=external)
-
-    @classmethod
-    def check_sled_period_closed(cls, lots):
-        if Transaction().context.get('_med_expiry_correction'):
-            return
-        return super().check_sled_period_closed(lots)
 
 
 class Cron(metaclass=PoolMeta):

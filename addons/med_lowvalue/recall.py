@@ -1,20 +1,15 @@
 # 批号召回: the warehouse manager recalls a lot (a manufacturer's or the
 # regulator's notice).  From then on Lot.check_usable and FEFO (lot.py)
-# refuse it everywhere; the manager sees at once where the lot is: in which
+# refuse it everywhere (the lot's recall state and Lot.get_places are in
+# stock.py); the manager sees at once where the lot is: in which
 # store, which department store, how much was already used.  Lifting a
 # recall is a separate action; both are kept in the lot's recall history.
 import datetime as dt
 
-from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pool import Pool
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
-
-from med_consumables_base.tools import today as _today
-
-from .exceptions import RecallError
 
 RECALL_FIELDS = {'recalled', 'recall_reason', 'recalled_on', 'recalled_by'}
 PLACES = [
@@ -23,157 +18,6 @@ PLACES = [
     ('consumed', "Consumed"),
     ('lost_found', "Lost and Found"),
     ]
-
-
-class Lot(metaclass=PoolMeta):
-    __name__ = 'stock.lot'
-    recall_events = fields.One2Many(
-        'med.lot.recall.event', 'lot', "Recall History", readonly=True)
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._buttons.update({
-                'recall': {
-                    'invisible': Eval('recalled', False),
-                    'icon': 'tryton-warning',
-                    'depends': ['recalled'],
-                    },
-                'lift_recall': {
-                    'invisible': ~Eval('recalled', False),
-                    'icon': 'tryton-undo',
-                    'depends': ['recalled'],
-                    },
-                'where_is': {
-                    'icon': 'tryton-search',
-                    },
-                })
-
-    @classmethod
-    @ModelView.button_action('med_lowvalue.wizard_lot_recall')
-    def recall(cls, lots):
-        pass
-
-    @classmethod
-    @ModelView.button_action('med_lowvalue.wizard_lot_recall_lift')
-    def lift_recall(cls, lots):
-        pass
-
-    @classmethod
-    @ModelView.button_action('med_lowvalue.wizard_lot_where')
-    def where_is(cls, lots):
-        pass
-
-    @classmethod
-    def check_modification(cls, mode, lots, values=None, external=False):
-        super().check_modification(
-            mode, lots, values=values, external=external)
-        # The recall state changes only through the audited actions
-        if (mode == 'write'
-                and values.keys() & RECALL_FIELDS
-                and not Transaction().context.get('_med_lot_recall')):
-            raise RecallError(gettext(
-                    'med_lowvalue.msg_recall_direct_write',
-                    lots=', '.join(l.rec_name for l in lots[:5])))
-
-    @classmethod
-    def set_recall(cls, lots, reason):
-        pool = Pool()
-        Event = pool.get('med.lot.recall.event')
-        user = Transaction().user
-        for lot in lots:
-            if lot.recalled:
-                raise RecallError(gettext(
-                        'med_lowvalue.msg_recall_already',
-                        lot=lot.rec_name, product=lot.product.rec_name))
-        with Transaction().set_context(_med_lot_recall=True):
-            cls.write(lots, {
-                    'recalled': True,
-                    'recall_reason': reason,
-                    'recalled_on': _today(),
-                    'recalled_by': user,
-                    })
-        Event.create([{
-                    'lot': l.id,
-                    'action': 'recall',
-                    'reason': reason,
-                    } for l in lots])
-
-    @classmethod
-    def lift_recall_lots(cls, lots, reason):
-        pool = Pool()
-        Event = pool.get('med.lot.recall.event')
-        for lot in lots:
-            if not lot.recalled:
-                raise RecallError(gettext(
-                        'med_lowvalue.msg_recall_not_recalled',
-                        lot=lot.rec_name, product=lot.product.rec_name))
-        with Transaction().set_context(_med_lot_recall=True):
-            cls.write(lots, {
-                    'recalled': False,
-                    'recall_reason': None,
-                    'recalled_on': None,
-                    'recalled_by': None,
-                    })
-        Event.create([{
-                    'lot': l.id,
-                    'action': 'lift',
-                    'reason': reason,
-                    } for l in lots])
-
-    def get_places(self):
-        """Where the lot is: quantity by location, for the stores, the
-        department stores, the clinical consumption and lost-and-found.
-
-        Uses Tryton's products_by_location grouped by lot, at today.
-        """
-        pool = Pool()
-        Location = pool.get('stock.location')
-        Product = pool.get('product.product')
-        Department = pool.get('med.department')
-
-        locations = Location.search([
-                ('type', 'in', ['storage', 'customer', 'lost_found']),
-                ])
-        with Transaction().set_context(stock_date_end=_today()):
-            pbl = Product.products_by_location(
-                [l.id for l in locations], with_childs=False,
-                grouping=('product', 'lot'),
-                grouping_filter=([self.product.id], [self.id]))
-        locations = {l.id: l for l in locations}
-        stores = {l.warehouse for l in locations.values() if l.warehouse}
-        departments = {d.warehouse: d for d in Department.search([
-                    ('warehouse', 'in', [s.id for s in stores]),
-                    ])}
-        unit = self.product.default_uom
-        places = []
-        for (location_id, *_), quantity in pbl.items():
-            quantity = unit.round(quantity)
-            if not quantity:
-                continue
-            location = locations[location_id]
-            store = location.warehouse
-            if location.type == 'customer':
-                place = 'consumed'
-            elif location.type == 'lost_found':
-                place = 'lost_found'
-            elif store and store.warehouse_kind == 'department':
-                place = 'department'
-            else:
-                place = 'store'
-            department = departments.get(store)
-            places.append({
-                    'place': place,
-                    'location': location.id,
-                    'store': store.id if store else None,
-                    'department': department.id if department else None,
-                    'quantity': quantity,
-                    'unit': unit.id,
-                    })
-        order = [p for p, _ in PLACES]
-        places.sort(key=lambda p: (
-                order.index(p['place']), locations[p['location']].rec_name))
-        return places
 
 
 class RecallEvent(ModelSQL, ModelView):

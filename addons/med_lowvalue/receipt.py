@@ -273,21 +273,6 @@ class ShipmentIn(metaclass=PoolMeta):
         return move
 
 
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
-
-    @classmethod
-    def validate_fields(cls, moves, field_names):
-        pool = Pool()
-        ShipmentIn = pool.get('stock.shipment.in')
-        super().validate_fields(moves, field_names)
-        if field_names is None or field_names & {'unit_price', 'shipment'}:
-            shipments = {m.shipment for m in moves
-                if isinstance(m.shipment, ShipmentIn)
-                and m.shipment.receipt_kind == 'gift'}
-            ShipmentIn.check_gift_prices(list(shipments))
-
-
 class ReceiptScan(Wizard):
     "Scan UDI codes into a receipt"
     __name__ = 'med.receipt.scan'
@@ -440,15 +425,6 @@ class ShipmentInReturn(metaclass=PoolMeta):
         # distributor: FEFO (lot.py) must not hide them from this assignment.
         with Transaction().set_context(_med_return_to_supplier=True):
             return super().assign_try(shipments, with_childs=with_childs)
-
-
-class Lot(metaclass=PoolMeta):
-    __name__ = 'stock.lot'
-
-    def is_usable(self, date=None):
-        if Transaction().context.get('_med_return_to_supplier'):
-            return True
-        return super().is_usable(date=date)
 
 
 class ReceiptSlip(CompanyReport):

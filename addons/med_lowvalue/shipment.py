@@ -446,47 +446,6 @@ class ShipmentInternal(metaclass=PoolMeta):
         return Location(ModelData.get_id('stock', 'location_lost_found'))
 
 
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
-    expiry_accepted_by = fields.Many2One(
-        'res.user', "Near Expiry Accepted By", readonly=True,
-        states={
-            'invisible': ~Eval('expiry_accepted_by'),
-            },
-        help="Who confirmed issuing a lot close to its expiry date.")
-    expiry_accepted_at = fields.DateTime(
-        "Near Expiry Accepted At", readonly=True,
-        states={
-            'invisible': ~Eval('expiry_accepted_at'),
-            })
-    difference_reason = fields.Char(
-        "Difference Reason", readonly=True,
-        states={
-            'invisible': ~Eval('difference_reason'),
-            },
-        help="Why the department did not receive this quantity.")
-
-    @classmethod
-    def _get_origin(cls):
-        return super()._get_origin() + ['med.requisition.line']
-
-    @classmethod
-    def copy(cls, moves, default=None):
-        default = default.copy() if default is not None else {}
-        default.setdefault('expiry_accepted_by', None)
-        default.setdefault('expiry_accepted_at', None)
-        return super().copy(moves, default=default)
-
-    @classmethod
-    def assign_try(
-            cls, moves, with_childs=True, grouping=('product',), pblc=None):
-        if (Transaction().context.get('_med_assign_by_lot')
-                and 'lot' not in grouping):
-            grouping = grouping + ('lot',)
-        return super().assign_try(
-            moves, with_childs=with_childs, grouping=grouping, pblc=pblc)
-
-
 class IssueReceiveStart(ModelView):
     "Receive an issue"
     __string__ = "Receive an Issue"

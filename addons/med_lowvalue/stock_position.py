@@ -16,7 +16,7 @@ from sql.conditionals import Case
 from sql.operators import Exists
 
 from trytond import backend
-from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
@@ -319,27 +319,6 @@ class StockBalanceRebuildStart(ModelView):
     "Rebuild the stock balances"
     __string__ = "Rebuild Stock Balances"
     __name__ = 'med.stock.balance.rebuild.start'
-
-
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('done')
-    def do(cls, moves):
-        super().do(moves)
-        Pool().get('med.stock.balance').apply_moves(moves)
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('cancelled')
-    def cancel(cls, moves):
-        # Only Tryton's stock cancellation group may cancel a done move:
-        # it leaves the stock, so it leaves the balance.
-        done = [m for m in moves if m.state == 'done']
-        super().cancel(moves)
-        Pool().get('med.stock.balance').apply_moves(done, sign=-1)
 
 
 class StockPositionContext(ModelView):

@@ -7,7 +7,7 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
 from trytond.modules.company.company import CompanyReport
-from trytond.pool import Pool, PoolMeta
+from trytond.pool import Pool
 from trytond.pyson import Bool, Eval, If
 from trytond.transaction import Transaction, without_check_access
 
@@ -21,7 +21,7 @@ from .document import (
 from .lot import store_quantities
 
 __all__ = [
-    'Usage', 'UsageLine', 'UsageReport', 'Move',
+    'Usage', 'UsageLine', 'UsageReport',
     'store_quantities', 'fefo_lot', 'is_lot_tracked', 'assign_or_raise']
 
 
@@ -602,9 +602,3 @@ class UsageReport(CompanyReport):
     __name__ = 'med.usage.slip'
 
 
-class Move(metaclass=PoolMeta):
-    __name__ = 'stock.move'
-
-    @classmethod
-    def _get_origin(cls):
-        return super()._get_origin() + ['med.usage.line']
