@@ -10,13 +10,15 @@ import datetime as dt
 import logging
 from collections import defaultdict
 
-from sql import Literal, Null, Union
+import sql
+from sql import Conflict, Literal, Null, Union
 from sql.aggregate import Sum
-from sql.conditionals import Case
+from sql.conditionals import Case, Coalesce
+from sql.functions import CurrentTimestamp
 from sql.operators import Exists
 
 from trytond import backend
-from trytond.model import Index, ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.tools import grouped_slice
@@ -45,9 +47,20 @@ LOT_STATES = EXPIRY_STATES + [
 # seen (the cost DESIGN §3 measured on period caches) and nobody asks for
 # their "stock".
 BALANCE_LOCATION_TYPES = ('storage',)
-# Rows per UPSERT statement: 5 parameters each, far below every backend's
+# Rows per UPSERT statement: 8 values each, far below every backend's
 # parameter limit.
 UPSERT_ROWS = 500
+
+
+class _Excluded(sql._Excluded):
+    # python-sql writes "EXCLUDED", which PostgreSQL, quoted, takes for
+    # another table; the special table is excluded (SQLite ignores case)
+    @property
+    def alias(self):
+        return 'excluded'
+
+
+EXCLUDED = _Excluded()
 
 
 def search_ids(super_, cls, domain, offset=0, limit=None, order=None,
@@ -82,6 +95,10 @@ class StockBalance(ModelSQL, ModelView):
         ondelete='CASCADE')
     lot = fields.Many2One(
         'stock.lot', "Lot", readonly=True, ondelete='CASCADE')
+    # The key of the UPSERT needs the lot, but NULLs never conflict in a
+    # unique constraint: a lot-less balance has lot_key 0, any other its
+    # lot's id.
+    lot_key = fields.Integer("Lot Key", required=True, readonly=True)
     quantity = fields.Float(
         "Quantity", digits='unit', readonly=True,
         help="The quantity of every done move, in the product's unit.")
@@ -96,20 +113,35 @@ class StockBalance(ModelSQL, ModelView):
                 Index(t, (t.product, Index.Range())),
                 Index(t, (t.lot, Index.Range())),
                 })
+        # Location first: the stock of a store is read by location
+        cls._sql_constraints += [
+            ('balance_key', Unique(
+                    t, t.location, t.product, t.lot_key, t.company),
+                'med_lowvalue.msg_stock_balance_key'),
+            ]
         cls._order = [('location', 'ASC'), ('product', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def __register__(cls, module_name):
+        if backend.TableHandler.table_exist(cls._table):
+            table_h = cls.__table_handler__(module_name)
+            if not table_h.column_exist('lot_key'):
+                # Until 2026-12 the key was a unique index on
+                # COALESCE(lot, 0) (one Tryton cannot declare): fill lot_key
+                # from the lot before the constraint is added, and drop the
+                # index (on SQLite it had the constraint's old name; on
+                # PostgreSQL it stays, as strict as the constraint).
+                table_h.add_column('lot_key', cls.lot_key._sql_type)
+                table = cls.__table__()
+                cursor = Transaction().connection.cursor()
+                cursor.execute(*table.update([table.lot_key],
+                        [Coalesce(table.lot, 0)]))
+                table_h.drop_constraint('key')
         super().__register__(module_name)
-        cursor = Transaction().connection.cursor()
-        # The key of the UPSERT.  A lot-less balance has lot NULL, and NULLs
-        # never conflict in a unique index: COALESCE makes them one key on
-        # SQLite and PostgreSQL alike.  Location first: the stock of a store
-        # is read by location.
-        cursor.execute(
-            'CREATE UNIQUE INDEX IF NOT EXISTS "%s_key" ON "%s" '
-            '(location, product, (COALESCE(lot, 0)), company)'
-            % (cls._table, cls._table))
+
+    @classmethod
+    def default_lot_key(cls):
+        return 0
 
     @classmethod
     def get_unit(cls, balances, name):
@@ -167,34 +199,28 @@ class StockBalance(ModelSQL, ModelView):
         """
         transaction = Transaction()
         cursor = transaction.connection.cursor()
-        param = '%s' if backend.name == 'postgresql' else '?'
+        table = cls.__table__()
         rows = sorted(
             ((location, product, lot, company, quantity)
                 for (location, product, lot, company), quantity
                 in deltas.items() if quantity),
             key=lambda r: (r[0], r[1], r[2] or 0, r[3]))
-        table = cls._table
         for chunk in grouped_slice(rows, UPSERT_ROWS):
-            chunk = list(chunk)
-            values = ', '.join(
-                [f'({param}, {param}, {param}, {param}, {param}, '
-                    f'{param}, CURRENT_TIMESTAMP)'] * len(chunk))
-            params = []
-            for location, product, lot, company, quantity in chunk:
-                params.extend(
-                    [location, product, lot, company, quantity,
-                        transaction.user])
-            cursor.execute(
-                f'INSERT INTO "{table}" '
-                '(location, product, lot, company, quantity, '
-                'create_uid, create_date) '
-                f'VALUES {values} '
-                'ON CONFLICT (location, product, (COALESCE(lot, 0)), company) '
-                f'DO UPDATE SET quantity = "{table}".quantity '
-                '+ EXCLUDED.quantity, '
-                'write_uid = EXCLUDED.create_uid, '
-                'write_date = EXCLUDED.create_date',
-                params)
+            cursor.execute(*table.insert(
+                    [table.location, table.product, table.lot, table.lot_key,
+                        table.company, table.quantity, table.create_uid,
+                        table.create_date],
+                    [[location, product, lot, lot or 0, company, quantity,
+                            transaction.user, CurrentTimestamp()]
+                        for location, product, lot, company, quantity
+                        in chunk],
+                    on_conflict=Conflict(table,
+                        indexed_columns=[table.location, table.product,
+                            table.lot_key, table.company],
+                        columns=[table.quantity, table.write_uid,
+                            table.write_date],
+                        values=[table.quantity + EXCLUDED.quantity,
+                            EXCLUDED.create_uid, EXCLUDED.create_date])))
 
     @classmethod
     def _computed_query(cls, companies=None):
@@ -246,10 +272,12 @@ class StockBalance(ModelSQL, ModelView):
         cursor.execute(*table.delete(where=where))
         query = cls._computed_query(companies)
         cursor.execute(*table.insert(
-                [table.location, table.product, table.lot, table.company,
-                    table.quantity, table.create_uid, table.create_date],
+                [table.location, table.product, table.lot, table.lot_key,
+                    table.company, table.quantity, table.create_uid,
+                    table.create_date],
                 query.select(
-                    query.location, query.product, query.lot, query.company,
+                    query.location, query.product, query.lot,
+                    Coalesce(query.lot, 0), query.company,
                     query.quantity, Literal(Transaction().user),
                     Literal(dt.datetime.now()))))
 

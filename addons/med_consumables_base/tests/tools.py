@@ -44,8 +44,9 @@ def create_user(login, *roles, name=None, employee=True, config=None):
     return user
 
 
-def create_store(name, code, kind, config=None):
-    "A warehouse location with its input, output and storage children."
+def create_store(name, code, kind, bins=0, config=None):
+    """A warehouse location with its input, output and storage children,
+    and bins storage locations (货位 <name>-01 …) under its storage."""
     Location = Model.get('stock.location', config=config)
     storage = Location(name=f'{name}-储存区', code=f'{code}-STO',
         type='storage')
@@ -59,6 +60,9 @@ def create_store(name, code, kind, config=None):
         warehouse_kind=kind, storage_location=storage,
         input_location=input_, output_location=output)
     store.save()
+    for i in range(bins):
+        Location(name=f'{name}-{i + 1:02d}', code=f'{code}-{i + 1:02d}',
+            type='storage', parent=storage).save()
     return store
 
 
