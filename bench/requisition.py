@@ -70,6 +70,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+from .setup import people_and_places
 from .stock_position import (
     _load_setup, _save_setup, _server_version, configure, create_database,
     fingerprint, log, pg_env, start_pool, stop_pool, template_fingerprint,
@@ -159,89 +160,47 @@ def call(database, user, function, context=None, commit=True):
 
 # ------------------------------------------------------------ data
 
-def build_master_data(products):
-    "Company, roles, stores, department, products, catalogues (ORM)"
+PEOPLE = [
+    ('ward', '心内科护士', ['department']),
+    ('head', '心内科主任', ['department_head']),
+    ('keeper', '中心库库管员', ['warehouse']),
+    ]
+
+
+def build_people_and_places(database):
+    "Company, the three roles, 中心库 with its bins, 心内科 (scenario tools)"
+    places = people_and_places(database, PEOPLE,
+        stores=[('中心库', 'ZXK', 'central', BINS)],
+        departments=[('心内科', 'XNK', 'ZXK', ['ward'], 'head')])
+    users = places['users']
+    return {
+        'company': places['company'],
+        'currency': places['currency'],
+        'ward': users['ward'],
+        'head': users['head'],
+        'keeper': users['keeper'],
+        'central': places['stores']['ZXK'],
+        'central_storage': places['storages']['ZXK'],
+        'bins': places['bins']['ZXK'],
+        'department': places['departments']['XNK'],
+        'department_store': places['department_stores']['XNK'],
+        'department_storage': places['storages']['XNK-WH'],
+        }
+
+
+def build_master_data(setup, products):
+    "Products with contract prices and the department's catalogue (ORM)"
     from trytond.pool import Pool
     from trytond.transaction import Transaction
     pool = Pool()
-    Currency = pool.get('currency.currency')
     Party = pool.get('party.party')
-    Company = pool.get('company.company')
-    Employee = pool.get('company.employee')
-    User = pool.get('res.user')
-    Group = pool.get('res.group')
-    ModelData = pool.get('ir.model.data')
-    Location = pool.get('stock.location')
-    Department = pool.get('med.department')
     Template = pool.get('product.template')
     Product = pool.get('product.product')
     Uom = pool.get('product.uom')
     Catalog = pool.get('med.catalog')
     DepartmentCatalog = pool.get('med.department.catalog')
 
-    currency, = Currency.create([{
-                'name': 'Renminbi', 'code': 'CNY', 'symbol': '¥'}])
-    party, = Party.create([{'name': '江城市第一人民医院'}])
-    company, = Company.create([{'party': party.id, 'currency': currency.id}])
-    admin, = User.search([('login', '=', 'admin')])
-    User.write([admin], {
-            'companies': [('add', [company.id])], 'company': company.id})
-
-    def user(login, name, role):
-        "As create_user of med_consumables_base/tests/tools.py"
-        group = Group(ModelData.get_id('med_consumables_base', role))
-        person, = Party.create([{'name': name}])
-        employee, = Employee.create([{
-                    'party': person.id, 'company': company.id}])
-        user, = User.create([{
-                    'login': login, 'name': name,
-                    'groups': [('add', [group.id])],
-                    'companies': [('add', [company.id])],
-                    'company': company.id,
-                    'employees': [('add', [employee.id])],
-                    'employee': employee.id,
-                    }])
-        return user, employee
-
-    ward, _ = user('ward', '心内科护士', 'group_med_department')
-    head, head_employee = user(
-        'head', '心内科主任', 'group_med_department_head')
-    keeper, _ = user('keeper', '中心库库管员', 'group_med_warehouse')
-
-    def store(name, code, kind, bins=0):
-        "As create_store of med_consumables_base/tests/tools.py"
-        storage, input_, output = Location.create([
-                {'name': f'{name}-储存区', 'code': f'{code}-STO',
-                    'type': 'storage'},
-                {'name': f'{name}-入库区', 'code': f'{code}-IN',
-                    'type': 'storage'},
-                {'name': f'{name}-出库区', 'code': f'{code}-OUT',
-                    'type': 'storage'},
-                ])
-        warehouse, = Location.create([{
-                    'name': name, 'code': code, 'type': 'warehouse',
-                    'warehouse_kind': kind,
-                    'storage_location': storage.id,
-                    'input_location': input_.id,
-                    'output_location': output.id,
-                    }])
-        children = Location.create([{
-                    'name': f'{name}-{i + 1:02d}',
-                    'code': f'{code}-{i + 1:02d}',
-                    'type': 'storage', 'parent': storage.id,
-                    } for i in range(bins)])
-        return warehouse, children
-
-    with Transaction().set_context(company=company.id):
-        central, bins = store('中心库', 'ZXK', 'central', bins=BINS)
-        ward_store, _ = store('心内科二级库', 'XNK-WH', 'department')
-        department, = Department.create([{
-                    'name': '心内科', 'code': 'XNK', 'his_code': 'XNK',
-                    'company': company.id, 'warehouse': ward_store.id,
-                    'supply_warehouse': central.id,
-                    'head': head_employee.id,
-                    'users': [('add', [ward.id])],
-                    }])
+    with Transaction().set_context(company=setup['company']):
         distributor, = Party.create([{
                     'name': '国药控股江城医疗器械有限公司',
                     'is_distributor': True}])
@@ -260,31 +219,17 @@ def build_master_data(products):
         for start in range(0, products, 500):
             ids = product_ids[start:start + 500]
             Catalog.create([{
-                        'company': company.id, 'product': p,
+                        'company': setup['company'], 'product': p,
                         'distributor': distributor.id,
                         'contract_price': CONTRACT_PRICE,
-                        'currency': currency.id,
+                        'currency': setup['currency'],
                         } for p in ids])
             DepartmentCatalog.create([{
-                        'department': department.id, 'product': p,
+                        'department': setup['department'], 'product': p,
                         'par_level': PAR_LEVEL,
                         'max_quantity': MAX_QUANTITY,
                         } for p in ids])
-    return {
-        'company': company.id,
-        'currency': currency.id,
-        'unit': unit.id,
-        'ward': ward.id,
-        'head': head.id,
-        'keeper': keeper.id,
-        'central': central.id,
-        'central_storage': central.storage_location.id,
-        'bins': [b.id for b in bins],
-        'department': department.id,
-        'department_store': ward_store.id,
-        'department_storage': ward_store.storage_location.id,
-        'products': product_ids,
-        }
+    return dict(setup, unit=unit.id, products=product_ids)
 
 
 def build_stock(setup):
@@ -345,7 +290,9 @@ def build_template(args, config_file):
     log("master data: company, 3 users, 中心库 (%s bins), 心内科, %s products "
         "with catalogues", BINS, args.products)
     start = time.perf_counter()
-    setup = call(args.template, 0, lambda: build_master_data(args.products))
+    setup = build_people_and_places(args.template)
+    setup = call(args.template, 0,
+        lambda: build_master_data(setup, args.products))
     master = round(time.perf_counter() - start, 1)
     log("stock: %s lots per product, done moves in batches of 1,000",
         LOTS_PER_PRODUCT)

@@ -175,7 +175,7 @@ def build_template(args, config_file):
     log("master data: company, 20 stores, %s bins, %s departments, "
         "%s products", BINS, DEPARTMENT_STORES, PRODUCTS)
     start = time.perf_counter()
-    setup = run_transaction(args.template, 0, build_master_data)
+    setup = build_master_data(args.template)
     setup['fingerprint'] = fingerprint()
     setup['template_timings'] = {
         'activate_s': activate,
@@ -221,76 +221,24 @@ def run_transaction(database, user, function, context=None, commit=True):
 
 # ------------------------------------------------------------ data
 
-def build_master_data():
-    "Company, users, stores and bins, departments, products (ORM)"
+def build_master_data(database):
+    """Company, the keeper, 中心库 with its bins, 高值库, the departments and
+    their stores (scenario tools), then the products (ORM)"""
     from decimal import Decimal
 
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-    pool = Pool()
-    Currency = pool.get('currency.currency')
-    Party = pool.get('party.party')
-    Company = pool.get('company.company')
-    User = pool.get('res.user')
-    Group = pool.get('res.group')
-    ModelData = pool.get('ir.model.data')
-    Location = pool.get('stock.location')
-    Department = pool.get('med.department')
-    Template = pool.get('product.template')
-    Uom = pool.get('product.uom')
+    from .setup import people_and_places
+    places = people_and_places(database,
+        [('keeper', '库管员', ['warehouse'])],
+        stores=[('中心库', 'ZXK', 'central', BINS),
+            ('高值库', 'GZK', 'high_value', 0)],
+        departments=[(f'科室{i + 1:02d}', f'KS{i + 1:02d}', 'ZXK', [], None)
+            for i in range(DEPARTMENT_STORES)])
 
-    currency, = Currency.create([{
-                'name': 'Renminbi', 'code': 'CNY', 'symbol': '¥'}])
-    party, = Party.create([{'name': '江城市第一人民医院'}])
-    company, = Company.create([{'party': party.id, 'currency': currency.id}])
-    admin, = User.search([('login', '=', 'admin')])
-    User.write([admin], {
-            'companies': [('add', [company.id])], 'company': company.id})
-    keeper_group = Group(ModelData.get_id(
-            'med_consumables_base', 'group_med_warehouse'))
-    keeper, = User.create([{
-                'login': 'keeper', 'name': '库管员',
-                'groups': [('add', [keeper_group.id])],
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                }])
-
-    def store(name, code, kind, bins=0):
-        storage, input_, output = Location.create([
-                {'name': f'{name}-储存区', 'code': f'{code}-STO',
-                    'type': 'storage'},
-                {'name': f'{name}-入库区', 'code': f'{code}-IN',
-                    'type': 'storage'},
-                {'name': f'{name}-出库区', 'code': f'{code}-OUT',
-                    'type': 'storage'},
-                ])
-        warehouse, = Location.create([{
-                    'name': name, 'code': code, 'type': 'warehouse',
-                    'warehouse_kind': kind,
-                    'storage_location': storage.id,
-                    'input_location': input_.id,
-                    'output_location': output.id,
-                    }])
-        children = Location.create([{
-                    'name': f'{name}-{i + 1:02d}',
-                    'code': f'{code}-{i + 1:02d}',
-                    'type': 'storage', 'parent': storage.id,
-                    } for i in range(bins)])
-        return warehouse, children
-
-    with Transaction().set_context(company=company.id):
-        central, bins = store('中心库', 'ZXK', 'central', bins=BINS)
-        store('高值库', 'GZK', 'high_value')
-        departments = []
-        for i in range(DEPARTMENT_STORES):
-            warehouse, _ = store(f'科室{i + 1:02d}二级库', f'KS{i + 1:02d}',
-                'department')
-            departments.append({
-                    'name': f'科室{i + 1:02d}', 'code': f'KS{i + 1:02d}',
-                    'company': company.id, 'warehouse': warehouse.id,
-                    'supply_warehouse': central.id})
-        Department.create(departments)
-
+    def products():
+        from trytond.pool import Pool
+        pool = Pool()
+        Template = pool.get('product.template')
+        Uom = pool.get('product.uom')
         unit, = Uom.search([('name', '=', 'Unit')])
         for start in range(0, PRODUCTS, 500):
             Template.create([{
@@ -300,12 +248,14 @@ def build_master_data():
                         'consumable_class': 'high' if i % 10 == 0 else 'low',
                         'products': [('create', [{}])],
                         } for i in range(start, min(start + 500, PRODUCTS))])
+    run_transaction(database, 0, products,
+        context={'company': places['company']})
     return {
-        'company': company.id,
-        'currency': currency.id,
-        'keeper': keeper.id,
-        'central': central.id,
-        'bins': [b.id for b in bins],
+        'company': places['company'],
+        'currency': places['currency'],
+        'keeper': places['users']['keeper'],
+        'central': places['stores']['ZXK'],
+        'bins': places['bins']['ZXK'],
         }
 
 
