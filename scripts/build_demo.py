@@ -176,19 +176,6 @@ def run_admin(config_file, database, modules):
         os.remove(passfile.name)
 
 
-# ------------------------------------------------------------------- builder
-
-def add_years(date, years):
-    try:
-        return date.replace(year=date.year + years)
-    except ValueError:  # 29 February
-        return date.replace(year=date.year + years, day=28)
-
-
-def rounded(value, step):
-    return max(step, int(round(value / step)) * step)
-
-
 # ---------------------------------------------------------------------- main
 
 def print_logins(database, built=True):

@@ -46,6 +46,7 @@ ALLOWED = {
     'Skype', 'Jabber', 'English',
     }
 ATTRIBUTES = ('string', 'sum', 'help', 'confirm')
+TIMEZONE_FIELDS = {'timezone', 'tz'}
 
 
 def english(text):
@@ -177,7 +178,10 @@ def collect(include_admin=False):
                 check('field', fwhere, field.get('string'))
                 check('help', fwhere, field.get('help'))
                 selection = field.get('selection')
-                if isinstance(selection, (list, tuple)):
+                # time zones are IANA names (Asia/Shanghai): codes, the
+                # same in every language
+                if (isinstance(selection, (list, tuple))
+                        and fname not in TIMEZONE_FIELDS):
                     for _, label in selection:
                         check('selection', fwhere, label)
                 relation = field.get('relation')
