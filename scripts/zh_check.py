@@ -16,9 +16,8 @@ missing.  ``tests/test_zh_cn.py`` fails on any; run this to see them::
     .venv/bin/python scripts/zh_check.py
     .venv/bin/python scripts/zh_check.py --admin   # + Tryton's 管理 screens
 
-Not yet covered: the screens only the superuser reaches (Tryton's own
-administration, 管理): ``--admin`` lists them (on 2026-12-03: 857, of which
-760 are time-zone names and country subdivision types).
+``--admin`` adds the screens only the superuser reaches (Tryton's own
+administration, 管理); ``tests/test_zh_cn.py`` checks them too.
 """
 import re
 import sys
@@ -109,8 +108,7 @@ def collect(include_admin=False):
             User._get_groups_cache.clear()
             menus.update(m.id for m in Menu.search([]))
     if include_admin:
-        # Tryton's own administration (管理), which only the superuser sees:
-        # not yet complete (--admin lists it)
+        # Tryton's own administration (管理), which only the superuser sees
         with Transaction().set_user(1), Transaction().set_context(
                 _check_access=True):
             User._get_groups_cache.clear()
@@ -179,9 +177,13 @@ def collect(include_admin=False):
                 check('help', fwhere, field.get('help'))
                 selection = field.get('selection')
                 # time zones are IANA names (Asia/Shanghai): codes, the
-                # same in every language
+                # same in every language; a selection Tryton declares not
+                # translatable (translate=False: the report file formats)
+                # has no translation to complete
                 if (isinstance(selection, (list, tuple))
-                        and fname not in TIMEZONE_FIELDS):
+                        and fname not in TIMEZONE_FIELDS
+                        and getattr(Model._fields.get(fname),
+                            'translate_selection', True)):
                     for _, label in selection:
                         check('selection', fwhere, label)
                 relation = field.get('relation')
