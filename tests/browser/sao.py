@@ -185,6 +185,17 @@ if (!window.__medHash) {
         window.__medHash.seen = location.hash;
     });
 }
+if (!window.__medPending) {
+    // what is pending, for the message of a wait that times out
+    window.__medPending = new Map();
+    jQuery(document).ajaxSend((event, xhr, options) => {
+        let what = options.url;
+        try { what = JSON.parse(options.data).method; } catch (e) {}
+        window.__medPending.set(xhr, what);
+    });
+    jQuery(document).ajaxComplete(
+        (event, xhr) => window.__medPending.delete(xhr));
+}
 if (window.__medHash.seen !== location.hash) { return false; }
 let pending = jQuery.active;
 // the bus long polling ([bus] allow_subscribe) is always pending
@@ -214,8 +225,24 @@ def wait_idle(driver, timeout=DEFAULT_TIMEOUT, settle=0.3):
         else:
             idle_since = None
         if time.monotonic() > deadline:
-            raise SaoError(f"requests still pending after {timeout}s")
+            raise SaoError(f"requests still pending after {timeout}s: "
+                + str(pending_requests(driver)))
         time.sleep(0.05)
+
+
+def pending_requests(driver):
+    "What sao waits for: the RPC methods pending, a fragment not yet seen"
+    try:
+        return driver.execute_script("""
+return {
+    requests: window.__medPending ?
+        Array.from(window.__medPending.values()) : null,
+    active: typeof jQuery === 'undefined' ? null : jQuery.active,
+    hash: location.hash,
+    hash_seen: window.__medHash ? window.__medHash.seen : null,
+};""")
+    except Exception as e:  # the page itself may be what hangs
+        return repr(e)
 
 
 def try_click(element):
