@@ -10,7 +10,8 @@ wizard's first step (then closed).  A screen fails on:
 * an error in sao's console (SEVERE in the browser log), e.g.
   ``ColumnFactory is not a constructor``;
 * a list whose counter says it has records but that shows no row;
-* sao still busy (a pending request, 正在处理) after TIMEOUT seconds;
+* sao still busy (a pending request, 正在处理) after TIMEOUT seconds (the
+  pending RPC methods are named);
 * an error dialog;
 * English words in the visible text (labels, buttons, headers must be
   Chinese; codes and data values are allowed, see ALLOWED) — for admin only
@@ -63,7 +64,12 @@ ADMIN_UPSTREAM = os.environ.get('MED_SCREEN_ADMIN_UPSTREAM', '1') != '0'
 # comma-separated texts (to look at one screen again)
 MENU_FILTER = [m for m in os.environ.get('MED_SCREEN_MENUS', '').split(',')
     if m]
-TIMEOUT = 20
+# A screen that hangs never ends; a slow one (a 2-core machine running
+# other work) may take long: only a request pending this long is a hang
+TIMEOUT = 60
+# sao draws a list's rows after its records are read: a list whose counter
+# says it has records is given this long to show them
+ROWS_TIMEOUT = 10
 # sao's chained requests follow one another within a few ms; the fragment
 # watch of sao.ajax_idle covers the stray-tab case, so a short settle will do
 SETTLE = 0.1
@@ -196,6 +202,11 @@ def open_screen(driver, menu, problems, full=True, form=True,
     if dialogs or not state:
         return  # a wizard's first step, checked; close_all cancels it
     if state['view_type'] == 'tree':
+        if state['group'] and not state['rows']:
+            deadline = time.monotonic() + ROWS_TIMEOUT
+            while time.monotonic() < deadline and not state['rows']:
+                time.sleep(0.2)
+                state = driver.execute_script(_SCREEN_JS) or state
         if state['group'] and not state['rows']:
             problems.append((name, 'empty list', state))
         if not (full or form):
