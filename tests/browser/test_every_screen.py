@@ -20,8 +20,8 @@ wizard's first step (then closed).  A screen fails on:
   its labels are checked by ``tests/test_zh_cn.py``.
 
 The superuser's Tryton menus (管理, 财务 settings …: about 120 screens no
-hospital role reaches) are opened only with MED_SCREEN_ADMIN_UPSTREAM=1
-(``make browser-screens``); ``make browser-test`` and CI open every other
+hospital role reaches) are left out with MED_SCREEN_ADMIN_UPSTREAM=0 (to
+look at the hospital's roles only); ``make browser-test`` and CI open every
 menu of every role.  pytest -s prints each role's time and its slowest
 screens.
 
@@ -57,8 +57,7 @@ _roles = os.environ.get('MED_SCREEN_ROLES', 'all')
 ROLES = ALL_ROLES if _roles == 'all' else [
     r for r in ALL_ROLES if r in _roles.split(',')]
 # MED_SCREEN_ADMIN_UPSTREAM=0: the superuser's Tryton menus (管理 …, which
-# no hospital role reaches) are left out — make browser-test and CI; make
-# browser-screens opens them too
+# no hospital role reaches) are left out
 ADMIN_UPSTREAM = os.environ.get('MED_SCREEN_ADMIN_UPSTREAM', '1') != '0'
 # MED_SCREEN_MENUS: only the menus whose path contains one of these
 # comma-separated texts (to look at one screen again)
