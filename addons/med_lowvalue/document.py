@@ -1,7 +1,11 @@
-# What the department documents (请领单, 使用单, 科室退货单) share.
+# What the department documents (请领单, 使用单, 科室退货单) share, and their
+# printed slips (PdfWhenAvailableMixin, also the 出库单 of shipment.py).
+import shutil
+
 from sql import Table
 
 from trytond import backend
+from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.model.exceptions import AccessError
@@ -200,3 +204,17 @@ class DatedDraftMixin:
         "Refuse a document dated in a closed stock month (PeriodError)"
         Period = Pool().get('stock.period')
         Period.check_open(records, lambda r: date or r.date)
+
+
+class PdfWhenAvailableMixin:
+    "PDF through LibreOffice when it is installed, the ODT slip otherwise"
+    __slots__ = ()
+
+    @classmethod
+    def convert(cls, report, data, **kwargs):
+        output_format = report.extension or report.template_extension
+        if (output_format != report.template_extension
+                and not config.get('report', 'convert_command')
+                and not shutil.which('soffice')):
+            return report.template_extension, data
+        return super().convert(report, data, **kwargs)

@@ -4,12 +4,10 @@
 # catalogue; the head approves (a second approver above an amount, through
 # ir.model.button.rule); the keeper issues what the store holds, lot by lot,
 # first expiry first out, and the rest stays pending on the requisition.
-import shutil
 from collections import defaultdict
 from decimal import Decimal
 
 from trytond import backend
-from trytond.config import config
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, Workflow, fields
 from trytond.model.exceptions import AccessError
@@ -26,8 +24,8 @@ from med_consumables_base.tools import format_quantity, today
 
 from .exceptions import CatalogError, QuantityError, RequisitionError
 from .document import (
-    DepartmentDocumentMixin, NumberedDocumentMixin, audit_datetime,
-    audit_employee)
+    DepartmentDocumentMixin, NumberedDocumentMixin, PdfWhenAvailableMixin,
+    audit_datetime, audit_employee)
 from .lot import store_quantities, usable_of, usable_quantities
 
 STATES = [
@@ -329,8 +327,9 @@ class Requisition(DepartmentDocumentMixin, NumberedDocumentMixin, Workflow,
         # The department's stock may have grown since the draft was saved
         Line.check_catalog(lines)
         Line.check_maximum(lines)
-        cls._reset_steps(requisitions, ['rejected'])
-        cls.write(requisitions, {'reject_reason': None})
+        # a rejection answered by a new submission is forgotten
+        cls.write(requisitions, dict.fromkeys(
+                cls._audit_fields(['rejected']) + ['reject_reason']))
 
     @classmethod
     @ModelView.button
@@ -1082,20 +1081,6 @@ class RequisitionReject(Wizard):
                 [r for r in self.records if r.state == 'submitted'],
                 self.start.reason)
         return 'end'
-
-
-class PdfWhenAvailableMixin:
-    "PDF through LibreOffice when it is installed, the ODT slip otherwise"
-    __slots__ = ()
-
-    @classmethod
-    def convert(cls, report, data, **kwargs):
-        output_format = report.extension or report.template_extension
-        if (output_format != report.template_extension
-                and not config.get('report', 'convert_command')
-                and not shutil.which('soffice')):
-            return report.template_extension, data
-        return super().convert(report, data, **kwargs)
 
 
 class RequisitionReport(PdfWhenAvailableMixin, CompanyReport):

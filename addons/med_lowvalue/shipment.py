@@ -16,7 +16,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from med_consumables_base.tools import format_quantity
 
 from .exceptions import IssueError, ReceiptError
-from .requisition import PdfWhenAvailableMixin
+from .document import PdfWhenAvailableMixin
 
 # Products per call of stock.move assign_try: it matches each move against
 # every (location, product, lot) quantity of the call, so one call for a
