@@ -14,7 +14,7 @@ from med_consumables_base.tools import today
 from .exceptions import QuantityError, ReturnError
 from .document import (
     DatedDraftMixin, DepartmentDocumentMixin, NumberNameMixin,
-    audit_datetime, audit_employee, migrate_user_stamps)
+    audit_datetime, audit_employee)
 from .usage import assign_or_raise, is_lot_tracked, store_quantities
 
 __all__ = ['DepartmentReturn', 'DepartmentReturnLine',
@@ -159,11 +159,6 @@ class DepartmentReturn(DepartmentDocumentMixin, DatedDraftMixin,
                     'depends': ['state'],
                     },
                 })
-
-    @classmethod
-    def __register__(cls, module):
-        migrate_user_stamps(cls, ['submitted_by', 'approved_by', 'done_by'])
-        super().__register__(module)
 
     @classmethod
     def default_state(cls):

@@ -49,6 +49,12 @@ class DepartmentDocumentMixin:
     approved_at = audit_datetime("Approved At")
 
     @classmethod
+    def __register__(cls, module):
+        migrate_user_stamps(cls, [
+                f for f in cls._audit_fields() if f.endswith('_by')])
+        super().__register__(module)
+
+    @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
 
@@ -95,7 +101,8 @@ class DepartmentDocumentMixin:
 def migrate_user_stamps(cls, names):
     """Until 2026-12 使用单 and 科室退货单 stamped the res.user: their
     *_by columns become the user's employee (and lose the foreign key to
-    res_user, which the new one to company_employee replaces)."""
+    res_user, which the new one to company_employee replaces).  A column
+    that already holds employees (ir.model.field says so) is left alone."""
     TableHandler = backend.TableHandler
     if not TableHandler.table_exist(cls._table):
         return

@@ -17,7 +17,7 @@ from med_consumables_base.tools import format_quantity, today
 from .exceptions import CatalogError, QuantityError, UsageError
 from .document import (
     DatedDraftMixin, DepartmentDocumentMixin, NumberNameMixin,
-    audit_datetime, audit_employee, migrate_user_stamps)
+    audit_datetime, audit_employee)
 from .lot import store_quantities
 
 __all__ = [
@@ -211,12 +211,6 @@ class Usage(DepartmentDocumentMixin, DatedDraftMixin, NumberNameMixin,
                     'depends': ['state'],
                     },
                 })
-
-    @classmethod
-    def __register__(cls, module):
-        migrate_user_stamps(cls, ['submitted_by', 'approved_by',
-                'near_expiry_accepted_by'])
-        super().__register__(module)
 
     @classmethod
     def default_state(cls):
